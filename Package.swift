@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+import class Foundation.ProcessInfo
+
+// The benchmark harness (ordo-one/benchmark) is heavy to build; it is only
+// part of the package when BENCHMARKS=1, so a plain `swift test` stays fast.
+let withBenchmarks = ProcessInfo.processInfo.environment["BENCHMARKS"] == "1"
+
+var package = Package(
+    name: "RepaymentKernel",
+    products: [
+        .library(name: "RepaymentKernel", targets: ["RepaymentKernel"]),
+        .executable(name: "repay", targets: ["RepayCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGMP",
+            pkgConfig: "gmp",
+            providers: [.apt(["libgmp-dev"])]
+        ),
+        .target(
+            name: "RepaymentKernel",
+            dependencies: ["CGMP"]
+        ),
+        .executableTarget(
+            name: "RepayCLI",
+            dependencies: [
+                "RepaymentKernel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "RepaymentKernelTests",
+            dependencies: ["RepaymentKernel"]
+        ),
+    ]
+)
+
+if withBenchmarks {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "KernelBenchmarks",
+            dependencies: [
+                "RepaymentKernel",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/KernelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import RepaymentKernel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Repay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repay",
+        abstract: "Exact repayment schedules and negotiated repayment plans (协商还款).",
+        discussion: """
+        Every amount is exact: integers of the currency's minor unit, rates as \
+        exact fractions, rounding only where the contract (SPEC.md) says, with \
+        the mode you choose.
+
+        Examples:
+          repay schedule --principal 10000 --rate 8% --term 10 --start 2024-01-01
+          repay plan --as-of 2024-06-20 --principal 9000 --overdue-interest 120 --installments 12
+          repay batch fixtures/loans.csv --schedule schedule.csv --summary summary.csv
+        """,
+        subcommands: [ScheduleCommand.self, PlanCommand.self, BatchCommand.self]
+    )
+}
+
+/// Output formats of `schedule` and `plan`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+/// Turns a kernel error into a message that names the command-line option.
+func optionError(_ e: KernelError) -> ValidationError {
+    let option = e.field.isEmpty ? "" : "--" + String(e.field.map { $0 == "_" ? "-" : $0 }) + ": "
+    return ValidationError(option + e.problem)
+}

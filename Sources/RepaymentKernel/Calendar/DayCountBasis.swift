@@ -1,0 +1,49 @@
+/// How interest accrues over a span of dates (SPEC §2).
+///
+/// Every basis reduces to `rate * units / divisor` for a span, with an
+/// integer `units`, so interest is one exact integer division:
+///
+/// | basis     | units of a span from a to b              | divisor |
+/// |-----------|------------------------------------------|---------|
+/// | `monthly` | 30 per whole anchored month + leftover days | 360  |
+/// | `act/360` | actual days                              | 360     |
+/// | `act/365` | actual days                              | 365     |
+/// | `30/360`  | 30E/360 days (day 31 counts as 30)       | 360     |
+///
+/// Example (`monthly`): from 2024-02-29 to 2024-03-31 is one whole month
+/// (to 03-29) plus 2 days, so the factor is `rate/12 + 2*rate/360`.
+public enum DayCountBasis: String, Sendable, CaseIterable, Hashable {
+    /// `rate/12` per whole month plus `rate/360` per leftover day (the default).
+    case monthly
+    /// Actual days over 360.
+    case actual360 = "act/360"
+    /// Actual days over 365.
+    case actual365 = "act/365"
+    /// 30E/360 days over 360.
+    case thirty360 = "30/360"
+
+    /// Parses `monthly`, `act/360`, `act/365`, `30/360`.
+    public init(parsing text: String, field: String = "basis") throws(KernelError) {
+        guard let b = DayCountBasis(rawValue: text) else {
+            throw KernelError.unknownValue(field: field, value: text, expected: DayCountBasis.allCases.map(\.rawValue))
+        }
+        self = b
+    }
+
+    /// Days in a year for daily rates and penalty interest: 365 for `act/365`, else 360.
+    public var yearDays: Int { self == .actual365 ? 365 : 360 }
+
+    /// The divisor of `units(from:to:)`.
+    var divisor: Int { self == .actual365 ? 365 : 360 }
+
+    /// The integer numerator of the span's factor: `factor(a, b) = rate * units / divisor`.
+    func units(from a: CivilDate, to b: CivilDate) -> Int {
+        switch self {
+        case .monthly:
+            let (m, d) = a.wholeMonthsAndDays(to: b)
+            return 30 * m + d
+        case .actual360, .actual365: return a.days(to: b)
+        case .thirty360: return a.days30E(to: b)
+        }
+    }
+}

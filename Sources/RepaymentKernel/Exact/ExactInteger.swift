@@ -1,0 +1,93 @@
+/// Raised by the machine-integer fast path when a value would not fit; the
+/// caller then redoes the whole computation on GMP integers.
+internal struct ArithmeticOverflow: Error {
+    init() {}
+}
+
+/// The integer arithmetic the schedule engines are written against.
+///
+/// Two implementations: `Int128` with every operation overflow-checked (the
+/// fast path: no allocation, a handful of instructions), and `BigInt` on GMP
+/// (any magnitude). An engine runs on `Int128` first and, on
+/// `ArithmeticOverflow`, reruns on `BigInt`, so results never depend on which
+/// path computed them.
+internal protocol ExactInteger: Comparable, Sendable {
+    static var zero: Self { get }
+    init(_ value: Int)
+    init(exactly big: BigInt) throws(ArithmeticOverflow)
+    var big: BigInt { get }
+    /// The value as a storage integer (no allocation for `Int128`).
+    var wide: WideInteger { get }
+    var signum: Int { get }
+    func plus(_ other: Self) throws(ArithmeticOverflow) -> Self
+    func minus(_ other: Self) throws(ArithmeticOverflow) -> Self
+    func times(_ other: Self) throws(ArithmeticOverflow) -> Self
+    /// `round(self / divisor)` with `mode`; `divisor` must be positive
+    /// (callers check; a zero divisor never reaches this).
+    func divided(by divisor: Self, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> Self
+}
+
+extension ExactInteger {
+    func times(_ small: Int) throws(ArithmeticOverflow) -> Self { try times(Self(small)) }
+    static func minimum(_ a: Self, _ b: Self) -> Self { a < b ? a : b }
+    static func maximum(_ a: Self, _ b: Self) -> Self { a < b ? b : a }
+}
+
+extension Int128: ExactInteger {
+    static var zero: Int128 { 0 }
+    init(exactly big: BigInt) throws(ArithmeticOverflow) {
+        guard let v = big.int128 else { throw ArithmeticOverflow() }
+        self = v
+    }
+    var big: BigInt { BigInt(self) }
+    var wide: WideInteger { .small(self) }
+    var signum: Int { self < 0 ? -1 : (self == 0 ? 0 : 1) }
+    func plus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
+        let (r, o) = addingReportingOverflow(o); if o { throw ArithmeticOverflow() }; return r
+    }
+    func minus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
+        let (r, o) = subtractingReportingOverflow(o); if o { throw ArithmeticOverflow() }; return r
+    }
+    func times(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
+        let (r, o) = multipliedReportingOverflow(by: o); if o { throw ArithmeticOverflow() }; return r
+    }
+    func divided(by d: Int128, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> Int128 {
+        guard d > 0 else { throw ArithmeticOverflow() }
+        let q = self / d, r = self % d
+        if r == 0 { return q }
+        let twice = r.magnitude.multipliedReportingOverflow(by: 2)
+        let half: Int = twice.overflow ? 1 : (twice.partialValue < d.magnitude ? -1 : (twice.partialValue == d.magnitude ? 0 : 1))
+        let negative = self < 0
+        if mode.bumpsAwayFromZero(negative: negative, half: half, qIsOdd: q & 1 != 0) {
+            return negative ? q - 1 : q + 1
+        }
+        return q
+    }
+}
+
+extension BigInt: Comparable, Equatable {
+    static func == (a: BigInt, b: BigInt) -> Bool { compare(a, b) == 0 }
+    static func < (a: BigInt, b: BigInt) -> Bool { compare(a, b) < 0 }
+}
+
+extension BigInt: ExactInteger {
+    static var zero: BigInt { BigInt(0) }
+    convenience init(exactly big: BigInt) throws(ArithmeticOverflow) {
+        self.init(copying: big)
+    }
+    var big: BigInt { self }
+    var wide: WideInteger { WideInteger(self) }
+    func plus(_ o: BigInt) throws(ArithmeticOverflow) -> BigInt { self + o }
+    func minus(_ o: BigInt) throws(ArithmeticOverflow) -> BigInt { self - o }
+    func times(_ o: BigInt) throws(ArithmeticOverflow) -> BigInt { self * o }
+    func divided(by d: BigInt, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> BigInt {
+        guard d.signum > 0, let (q, r) = quotientAndRemainder(dividingBy: d) else { throw ArithmeticOverflow() }
+        if r.signum == 0 { return q }
+        let twice = BigInt.compare(r.multiplied(by: r.signum * 2), d)
+        let negative = signum < 0
+        if mode.bumpsAwayFromZero(negative: negative, half: twice, qIsOdd: q.isOdd) {
+            return q + BigInt(negative ? -1 : 1)
+        }
+        return q
+    }
+}

@@ -1,0 +1,123 @@
+// Every call into GMP lives in this file, the way swift-system keeps every
+// syscall in one place. Nothing outside this file sees an `mpz_t`.
+//
+// GMP aborts the process on a division by zero; every divisor is checked
+// here, before the call, so no input can reach that abort.
+
+internal import CGMP
+
+/// An arbitrary-precision signed integer backed by GMP's `mpz_t`.
+///
+/// Values are immutable: every operation returns a new value, so the type has
+/// value semantics even though the limbs live on the heap. Each value owns one
+/// `mpz_t` at a stable heap address (GMP in-place calls need stable pointers).
+internal final class BigInt: @unchecked Sendable {
+    let z: UnsafeMutablePointer<__mpz_struct>
+
+    init() {
+        z = .allocate(capacity: 1)
+        __gmpz_init(z)
+    }
+
+    deinit {
+        __gmpz_clear(z)
+        z.deallocate()
+    }
+
+    convenience init(_ value: Int) {
+        self.init()
+        __gmpz_set_si(z, value)
+    }
+
+    convenience init(_ value: Int128) {
+        self.init()
+        let magnitude = value.magnitude
+        let high = UInt(truncatingIfNeeded: magnitude >> 64)
+        let low = UInt(truncatingIfNeeded: magnitude)
+        __gmpz_set_ui(z, high)
+        __gmpz_mul_2exp(z, z, 64)
+        __gmpz_add_ui(z, z, low)
+        if value < 0 { __gmpz_neg(z, z) }
+    }
+
+    convenience init(copying other: BigInt) {
+        self.init()
+        __gmpz_set(z, other.z)
+    }
+
+    /// Parses plain decimal digits (no sign, no point); nil if `digits` is
+    /// empty or holds anything but ASCII digits.
+    convenience init?(digits: some StringProtocol) {
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        self.init()
+        let ok = String(digits).withCString { __gmpz_set_str(z, $0, 10) }
+        if ok != 0 { return nil }
+    }
+
+    static func + (a: BigInt, b: BigInt) -> BigInt { let r = BigInt(); __gmpz_add(r.z, a.z, b.z); return r }
+    static func - (a: BigInt, b: BigInt) -> BigInt { let r = BigInt(); __gmpz_sub(r.z, a.z, b.z); return r }
+    static func * (a: BigInt, b: BigInt) -> BigInt { let r = BigInt(); __gmpz_mul(r.z, a.z, b.z); return r }
+    static prefix func - (a: BigInt) -> BigInt { let r = BigInt(); __gmpz_neg(r.z, a.z); return r }
+
+    func multiplied(by small: Int) -> BigInt { let r = BigInt(); __gmpz_mul_si(r.z, z, small); return r }
+    func power(_ exponent: Int) -> BigInt { let r = BigInt(); __gmpz_pow_ui(r.z, z, UInt(max(0, exponent))); return r }
+    /// `self * 2^bits`.
+    func shiftedLeft(_ bits: Int) -> BigInt { let r = BigInt(); __gmpz_mul_2exp(r.z, z, UInt(bits)); return r }
+
+    var isOdd: Bool { __gmpz_tstbit(z, 0) != 0 }
+
+    /// `floor(self / 2^bits)`.
+    func floorShiftedRight(_ bits: Int) -> BigInt { let r = BigInt(); __gmpz_fdiv_q_2exp(r.z, z, UInt(bits)); return r }
+    /// `ceil(self / 2^bits)`.
+    func ceilShiftedRight(_ bits: Int) -> BigInt { let r = BigInt(); __gmpz_cdiv_q_2exp(r.z, z, UInt(bits)); return r }
+
+    /// The nearest `Double` (for the APR solver's first estimate only, never for an amount).
+    var approximateDouble: Double { __gmpz_get_d(z) }
+
+    /// -1, 0 or 1.
+    var signum: Int { Int(rk_mpz_sgn(z)) }
+
+    static func compare(_ a: BigInt, _ b: BigInt) -> Int { Int(__gmpz_cmp(a.z, b.z)).signum() }
+
+    /// Truncating quotient and remainder (C semantics: the quotient rounds toward
+    /// zero, the remainder has the sign of the dividend). Nil when `d` is zero.
+    func quotientAndRemainder(dividingBy d: BigInt) -> (quotient: BigInt, remainder: BigInt)? {
+        guard d.signum != 0 else { return nil }
+        let q = BigInt(), r = BigInt()
+        __gmpz_tdiv_qr(q.z, r.z, z, d.z)
+        return (q, r)
+    }
+
+    /// Floor of the `n`-th root of a non-negative value; nil for a negative value or n < 1.
+    func root(_ n: Int) -> BigInt? {
+        guard n >= 1, signum >= 0 else { return nil }
+        let r = BigInt()
+        _ = __gmpz_root(r.z, z, UInt(n))
+        return r
+    }
+
+    /// Number of bits of the magnitude (0 for zero).
+    var bitWidth: Int { signum == 0 ? 0 : Int(__gmpz_sizeinbase(z, 2)) }
+
+    /// The value as an `Int128`, or nil when it does not fit.
+    var int128: Int128? {
+        if signum == 0 { return 0 }
+        guard bitWidth <= 127 else { return nil }
+        // Take 64-bit limbs of the magnitude with mpz_getlimbn (GMP's limb is 64 bits here).
+        let limb0 = UInt64(__gmpz_getlimbn(z, 0))
+        let limbCount = abs(Int(z.pointee._mp_size))
+        let limb1 = limbCount > 1 ? UInt64(__gmpz_getlimbn(z, 1)) : 0
+        let magnitude = Int128(limb1) << 64 | Int128(limb0)
+        return signum < 0 ? -magnitude : magnitude
+    }
+
+    /// Decimal digits with a leading `-` when negative.
+    var decimalString: String {
+        let size = __gmpz_sizeinbase(z, 10) + 2
+        var buffer = [CChar](repeating: 0, count: Int(size))
+        return buffer.withUnsafeMutableBufferPointer {
+            _ = __gmpz_get_str($0.baseAddress, 10, z)
+            return String(cString: $0.baseAddress!)
+        }
+    }
+}

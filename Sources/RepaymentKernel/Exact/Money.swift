@@ -1,0 +1,150 @@
+/// An exact amount of money: an integer count of the currency's minor unit
+/// at a given `scale` (digits after the decimal point, 0...6; 2 for cents).
+///
+/// There is no magnitude limit (a principal of 10^40 works) and no binary
+/// floating point anywhere: amounts are parsed from and printed to decimal
+/// text exactly.
+///
+/// ```swift
+/// let p = try Money(parsing: "10000.5", scale: 2)  // 1000050 minor units
+/// p.description                                     // "10000.50"
+/// try Money(parsing: "100.005", scale: 2)           // throws: more than 2 decimals
+/// ```
+public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
+    var units: WideInteger
+    /// Digits after the decimal point (0...6).
+    public let scale: Int
+
+    init(units: WideInteger, scale: Int) {
+        self.units = units
+        self.scale = scale
+    }
+
+    /// An amount of `minorUnits` (for example cents) at `scale`.
+    public init(minorUnits: Int64, scale: Int = 2) {
+        self.init(units: .small(Int128(minorUnits)), scale: scale)
+    }
+
+    /// Zero at `scale`.
+    public static func zero(scale: Int = 2) -> Money { Money(units: .small(0), scale: scale) }
+
+    /// Parses a plain decimal amount `digits[.digits]` (no sign, exponent,
+    /// or grouping) with at most `scale` decimals (SPEC §7). More decimals
+    /// than `scale` is an error even when they are zeros: `100.500` at scale 2
+    /// is rejected, never silently rounded.
+    ///
+    /// - Parameter field: the input's name, used in error messages.
+    public init(parsing text: some StringProtocol, scale: Int = 2, field: String = "amount") throws(KernelError) {
+        let s = Substring(text)
+        guard (0...6).contains(scale) else { throw KernelError(.outOfRange, field: "scale", "must be 0 to 6: '\(scale)'") }
+        let (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a decimal amount")
+        guard fracPart.count <= scale else {
+            throw KernelError(field: field, "more than \(scale) decimals: '\(s)'")
+        }
+        let digits = Substring(intPart) + Substring(fracPart) + String(repeating: "0", count: scale - fracPart.count)
+        guard let v = WideInteger(digits: Substring(digits).utf8) else {
+            throw KernelError(field: field, "not a decimal amount: '\(s)'")
+        }
+        self.init(units: v, scale: scale)
+    }
+
+    /// The count of minor units as decimal digits (a leading `-` when negative).
+    public var minorUnitsString: String { units.decimalString }
+
+    /// The count of minor units if it fits in `Int64`, else nil.
+    public var minorUnitsInt64: Int64? {
+        if case .small(let v) = units, let x = Int64(exactly: v) { return x }
+        return nil
+    }
+
+    /// Whether the amount is zero.
+    public var isZero: Bool { units.isZero }
+
+    /// The amount with exactly `scale` decimals and no grouping: `1234.50`,
+    /// `-0.07`, and at scale 0 no decimal point (`1234`).
+    public var description: String {
+        var out: [UInt8] = []
+        MoneyFormat.append(units, scale: scale, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Sum of two amounts at the same scale.
+    public static func + (a: Money, b: Money) -> Money { Money(units: a.units + b.units, scale: max(a.scale, b.scale)) }
+    /// Difference of two amounts at the same scale.
+    public static func - (a: Money, b: Money) -> Money { Money(units: a.units - b.units, scale: max(a.scale, b.scale)) }
+
+    public static func < (a: Money, b: Money) -> Bool { WideInteger.compare(a.units, b.units) < 0 }
+    public static func == (a: Money, b: Money) -> Bool { a.units == b.units }
+    public func hash(into h: inout Hasher) { h.combine(units) }
+}
+
+/// Byte-level amount formatting shared by the CSV writers and `Money`.
+enum MoneyFormat {
+    /// Appends `units` minor units at `scale` as `[-]int[.frac]`.
+    static func append(_ units: WideInteger, scale: Int, to out: inout [UInt8]) {
+        switch units {
+        case .small(let v): append(v, scale: scale, to: &out)
+        case .big(let b): appendDigits(Array(b.decimalString.utf8), scale: scale, to: &out)
+        }
+    }
+
+    /// Appends an `Int128` count of minor units at `scale`.
+    static func append(_ v: Int128, scale: Int, to out: inout [UInt8]) {
+        if v < 0 { out.append(45) }
+        var m = v.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buf in
+            var i = 48, n = 0
+            while m > UInt128(UInt64.max) {
+                i -= 1; buf[i] = 48 &+ UInt8(truncatingIfNeeded: m % 10); m /= 10; n += 1
+            }
+            var s = UInt64(m)
+            while s != 0 || n <= scale {
+                i -= 1; buf[i] = 48 &+ UInt8(truncatingIfNeeded: s % 10); s /= 10; n += 1
+            }
+            let intEnd = 48 - scale
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<intEnd]))
+            if scale > 0 {
+                out.append(46)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[intEnd..<48]))
+            }
+        }
+    }
+
+    static func appendDigits(_ s: [UInt8], scale: Int, to out: inout [UInt8]) {
+        var digits = s[...]
+        if digits.first == 45 { out.append(45); digits = digits.dropFirst() }
+        var padded = Array(digits)
+        if padded.count <= scale { padded = Array(repeating: 48, count: scale + 1 - padded.count) + padded }
+        let intCount = padded.count - scale
+        out.append(contentsOf: padded[0..<intCount])
+        if scale > 0 { out.append(46); out.append(contentsOf: padded[intCount...]) }
+    }
+}
+
+/// Strict parsing of the plain decimal syntax of SPEC §7.
+enum DecimalText {
+    /// Splits `digits[.digits]` into integer and fraction digits. A leading
+    /// `-` is reported as `must not be negative`; any other deviation as `what`.
+    static func split(_ s: Substring, field: String, what: String) throws(KernelError) -> (Substring.UTF8View.SubSequence, Substring.UTF8View.SubSequence) {
+        let u = s.utf8
+        if u.first == 45, u.count > 1, u.dropFirst().allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 37 }) {
+            throw KernelError(field: field, "must not be negative: '\(s)'")
+        }
+        var dot: Substring.UTF8View.Index? = nil
+        for i in u.indices {
+            let c = u[i]
+            if c == 46 {
+                if dot != nil { throw KernelError(field: field, "\(what): '\(s)'") }
+                dot = i
+            } else if c < 48 || c > 57 {
+                throw KernelError(field: field, "\(what): '\(s)'")
+            }
+        }
+        let intPart = u[u.startIndex..<(dot ?? u.endIndex)]
+        let fracPart = dot.map { u[u.index(after: $0)...] } ?? u[u.endIndex...]
+        guard !intPart.isEmpty, dot == nil || !fracPart.isEmpty else {
+            throw KernelError(field: field, "\(what): '\(s)'")
+        }
+        return (intPart, fracPart)
+    }
+}

@@ -1,0 +1,64 @@
+/// An exact non-negative rate: a rational number parsed from a plain decimal,
+/// `0.144` or `14.4%` (the same value). Never a binary float.
+///
+/// ```swift
+/// try Rate(parsing: "14.4%") == Rate(parsing: "0.144")   // true
+/// ```
+public struct Rate: Sendable, Hashable, CustomStringConvertible {
+    var numerator: WideInteger
+    var denominator: WideInteger
+
+    init(numerator: WideInteger, denominator: WideInteger) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    /// Zero.
+    public static let zero = Rate(numerator: .small(0), denominator: .small(1))
+
+    /// Parses `digits[.digits]` with an optional trailing `%` (SPEC §7).
+    public init(parsing text: some StringProtocol, field: String = "rate") throws(KernelError) {
+        var s = Substring(text)
+        var percent = false
+        if s.hasSuffix("%") { percent = true; s = s.dropLast() }
+        if s.utf8.first == 45 { throw KernelError(field: field, "must not be negative: '\(text)'") }
+        let (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a rate")
+        guard let num = WideInteger(digits: (Substring(intPart) + Substring(fracPart)).utf8) else {
+            throw KernelError(field: field, "not a rate: '\(text)'")
+        }
+        self.init(numerator: num, denominator: .powerOfTen(fracPart.count + (percent ? 2 : 0)))
+    }
+
+    /// Whether the rate is exactly zero.
+    public var isZero: Bool { numerator.isZero }
+
+    /// `self * k / d` exactly (for example a daily rate times 360 days).
+    func scaled(by k: Int, over d: Int = 1) -> Rate {
+        Rate(numerator: numerator * .small(Int128(k)), denominator: denominator * .small(Int128(d)))
+    }
+
+    /// Exact product of two rates.
+    func times(_ other: Rate) -> Rate {
+        Rate(numerator: numerator * other.numerator, denominator: denominator * other.denominator)
+    }
+
+    /// `1 + self`.
+    var onePlus: Rate { Rate(numerator: numerator + denominator, denominator: denominator) }
+
+    /// Compares with 1 (for "more than 100%").
+    var exceedsOne: Bool { WideInteger.compare(numerator, denominator) > 0 }
+
+    /// The rate as a fraction with 6 decimals, correctly rounded half-even (`0.144000`).
+    public var description: String {
+        let scaled = (numerator * .small(1_000_000)).divided(by: denominator, rounding: .halfEven) ?? .small(0)
+        var out: [UInt8] = []
+        MoneyFormat.append(scaled, scale: 6, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func == (a: Rate, b: Rate) -> Bool { a.numerator * b.denominator == b.numerator * a.denominator }
+    public func hash(into h: inout Hasher) {
+        // Equal values hash alike: hash the 12-decimal rounding.
+        h.combine((numerator * WideInteger.powerOfTen(12)).divided(by: denominator, rounding: .down))
+    }
+}

@@ -1,0 +1,115 @@
+/// The computed answer to one batch row: a schedule and its summary figures.
+public struct BatchResult: Sendable, Hashable {
+    /// The payments.
+    public var schedule: Schedule
+    /// Sum of all payments.
+    public var totalPayable: Money
+    /// `total_payable - amount_financed`.
+    public var totalInterest: Money
+    /// Waived penalty, interest, fees (zero for a loan).
+    public var waivedPenalty: Money, waivedInterest: Money, waivedFees: Money
+    /// The APR.
+    public var apr: AnnualPercentageRate
+
+    /// Computes a request.
+    public init(_ request: BatchRequest) throws(KernelError) {
+        switch request {
+        case .loan(let terms):
+            let s = try terms.schedule()
+            let zero = Money.zero(scale: terms.scale)
+            self.schedule = s
+            self.totalPayable = s.totalPayable
+            self.totalInterest = s.totalPayable - terms.principal
+            self.waivedPenalty = zero; self.waivedInterest = zero; self.waivedFees = zero
+            self.apr = AnnualPercentageRate.of(rows: s.rows, financed: terms.principal.units, from: terms.start)
+        case .plan(let terms):
+            let p = try NegotiatedPlan(terms)
+            self.schedule = p.schedule
+            self.totalPayable = p.totalPayable
+            self.totalInterest = p.totalNewInterest
+            self.waivedPenalty = p.waivedPenalty; self.waivedInterest = p.waivedInterest; self.waivedFees = p.waivedFees
+            self.apr = p.apr
+        }
+    }
+}
+
+/// Writes the CSV outputs of SPEC §7 as bytes: LF line ends, RFC 4180
+/// quoting only where needed, amounts with exactly `scale` decimals.
+public enum BatchFormatter {
+    /// `id,period,due_date,kind,payment,principal,interest,carried,balance`
+    public static let scheduleHeader = "id,period,due_date,kind,payment,principal,interest,carried,balance\n"
+    /// `id,status,payments,total_payable,total_interest,waived_penalty,waived_interest,waived_fees,last_due,apr,effective_apr,error`
+    public static let summaryHeader = "id,status,payments,total_payable,total_interest,waived_penalty,waived_interest,waived_fees,last_due,apr,effective_apr,error\n"
+
+    /// Appends one schedule line per row.
+    public static func appendSchedule(id: String, _ schedule: Schedule, to out: inout [UInt8]) {
+        var quotedID: [UInt8] = []
+        CSVWriter.appendField(id, to: &quotedID)
+        let scale = schedule.scale
+        for r in schedule.rows {
+            out.append(contentsOf: quotedID)
+            out.append(44)
+            appendInt(r.period, to: &out)
+            out.append(44)
+            r.dueDate.append(to: &out)
+            out.append(44)
+            out.append(contentsOf: r.kind.rawValue.utf8)
+            out.append(44)
+            MoneyFormat.append(r.principal.units + r.interest.units + r.carried.units, scale: scale, to: &out)
+            out.append(44)
+            MoneyFormat.append(r.principal.units, scale: scale, to: &out)
+            out.append(44)
+            MoneyFormat.append(r.interest.units, scale: scale, to: &out)
+            out.append(44)
+            MoneyFormat.append(r.carried.units, scale: scale, to: &out)
+            out.append(44)
+            MoneyFormat.append(r.balance.units, scale: scale, to: &out)
+            out.append(10)
+        }
+    }
+
+    /// Appends the summary line of a computed row.
+    public static func appendSummary(id: String, _ result: BatchResult, to out: inout [UInt8]) {
+        CSVWriter.appendField(id, to: &out)
+        out.append(contentsOf: ",ok,".utf8)
+        appendInt(result.schedule.rows.count, to: &out)
+        for m in [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees] {
+            out.append(44)
+            MoneyFormat.append(m.units, scale: m.scale, to: &out)
+        }
+        out.append(44)
+        result.schedule.lastDue?.append(to: &out)
+        out.append(44)
+        out.append(contentsOf: result.apr.nominal.utf8)
+        out.append(44)
+        out.append(contentsOf: result.apr.effective.utf8)
+        out.append(contentsOf: ",\n".utf8)
+    }
+
+    /// Appends the summary line of a failed row: `id,error,` then empty cells, the message last.
+    public static func appendError(id: String, _ error: KernelError, to out: inout [UInt8]) {
+        CSVWriter.appendField(id, to: &out)
+        out.append(contentsOf: ",error,,,,,,,,,,".utf8)
+        CSVWriter.appendField(error.description, to: &out)
+        out.append(10)
+    }
+
+    /// Computes one data row and appends its outputs; false when the row failed.
+    @discardableResult
+    public static func process(fields: [String], columns: BatchColumns, schedule: inout [UInt8], summary: inout [UInt8]) -> Bool {
+        let id = columns.id(of: fields)
+        do {
+            let result = try BatchResult(columns.request(from: fields))
+            appendSchedule(id: id, result.schedule, to: &schedule)
+            appendSummary(id: id, result, to: &summary)
+            return true
+        } catch {
+            appendError(id: id, error, to: &summary)
+            return false
+        }
+    }
+
+    static func appendInt(_ v: Int, to out: inout [UInt8]) {
+        MoneyFormat.append(Int128(v), scale: 0, to: &out)
+    }
+}

@@ -1,0 +1,46 @@
+/// Every failure the kernel reports: which input field is at fault and what
+/// is wrong with it, in words a person can act on.
+///
+/// The description is `field: problem`, for example
+/// `principal: more than 2 decimals: '100.005'`. Nothing in the kernel traps
+/// on bad input: every check that can fail becomes a `KernelError`.
+public struct KernelError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The broad class of a failure; the C API maps these to its status codes.
+    public enum Code: Int, Sendable, Hashable {
+        /// A field is malformed or missing (`RK_EINVAL`).
+        case invalidInput = 1
+        /// A value is well formed but outside what the kernel accepts (`RK_ERANGE`).
+        case outOfRange = 2
+        /// Reading or writing a file or stream failed (`RK_EIO`).
+        case io = 3
+        /// A CSV file as a whole is unusable: header, quoting (`RK_EFORMAT`).
+        case unusableFile = 4
+    }
+
+    /// The class of failure.
+    public var code: Code
+    /// The input field (CSV column or command-line option, without dashes) at fault; empty when none applies.
+    public var field: String
+    /// What is wrong, without the field name.
+    public var problem: String
+
+    /// Creates an error for `field`.
+    public init(_ code: Code = .invalidInput, field: String, _ problem: String) {
+        self.code = code
+        self.field = field
+        self.problem = problem
+    }
+
+    /// `field: problem`, or just the problem when no field applies.
+    public var description: String { field.isEmpty ? problem : "\(field): \(problem)" }
+
+    static func required(_ field: String) -> KernelError { KernelError(field: field, "required") }
+
+    static func unknownValue(field: String, value: String, expected: [String]) -> KernelError {
+        KernelError(field: field, "unknown value '\(value)' (expected one of \(expected.joined(separator: ", ")))")
+    }
+
+    static func tooLarge(_ field: String, _ what: String) -> KernelError {
+        KernelError(.outOfRange, field: field, what)
+    }
+}

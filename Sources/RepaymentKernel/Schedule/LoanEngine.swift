@@ -1,0 +1,131 @@
+/// The base-schedule arithmetic of SPEC §3, written once over `ExactInteger`
+/// and run on `Int128` (checked) first, on GMP when a value would not fit.
+enum LoanEngine {
+    /// Everything the engine needs; base loans and plan installments both map to it.
+    struct Input {
+        var principal: WideInteger
+        /// Annual nominal rate (for flat: 12 x fee).
+        var rate: Rate
+        /// Fee per period, flat only.
+        var feeRate: Rate?
+        var periods: Int
+        var method: RepaymentMethod
+        /// Where period 1 starts accruing.
+        var from: CivilDate
+        /// Due date k is `anchor.adding(months: offset + k)`; a bullet's single
+        /// due date is `anchor.adding(months: offset + periods)`.
+        var anchor: CivilDate
+        var offset: Int
+        var basis: DayCountBasis
+        var rounding: RoundingMode
+        var scale: Int
+        /// Base loans end once the balance is 0 (SPEC §3); plans filter themselves.
+        var stopAtPayoff: Bool
+
+        func dueDate(_ k: Int) -> CivilDate {
+            anchor.adding(months: offset + (method == .bullet ? periods : k))!
+        }
+    }
+
+    static func rows(for t: LoanTerms) throws(KernelError) -> [ScheduleRow] {
+        try rows(for: Input(
+            principal: t.principal.units, rate: t.rate, feeRate: t.feeRate, periods: t.term, method: t.method,
+            from: t.start, anchor: t.firstDue ?? t.start, offset: t.firstDue == nil ? 0 : -1,
+            basis: t.basis, rounding: t.rounding, scale: t.scale, stopAtPayoff: true))
+    }
+
+    static func rows(for t: Input) throws(KernelError) -> [ScheduleRow] {
+        var out: [ScheduleRow] = []
+        out.reserveCapacity(t.method == .bullet ? 1 : t.periods)
+        do {
+            try run(t, Int128.self, into: &out)
+        } catch {
+            out.removeAll(keepingCapacity: true)
+            do { try run(t, BigInt.self, into: &out) } catch {
+                throw KernelError(.outOfRange, field: "", "internal arithmetic failure")
+            }
+        }
+        return out
+    }
+
+    /// The periodic installment `A` of an annuity, exactly: with `i = rn/(12 rd)`,
+    /// `a = 12 rd + rn`, `b = 12 rd`: `A = round(P * rn * a^n / (b * (a^n - b^n)))`;
+    /// `round(P/n)` when the rate is 0. Computed on GMP since `a^n` grows fast.
+    static func annuityInstallment(principal: WideInteger, rate: Rate, periods n: Int, rounding: RoundingMode) -> WideInteger {
+        let p = principal.bigValue
+        if rate.isZero {
+            return WideInteger(try! p.divided(by: BigInt(n), rounding: rounding))
+        }
+        let rn = rate.numerator.bigValue, b = rate.denominator.bigValue.multiplied(by: 12)
+        let a = b + rn
+        let an = a.power(n), bn = b.power(n)
+        let num = p * rn * an
+        let den = b * (an - bn)  // > 0 since a > b >= 12
+        return WideInteger(try! num.divided(by: den, rounding: rounding))
+    }
+
+    /// Appends the rows of `t`, all arithmetic in `N`.
+    static func run<N: ExactInteger>(_ t: Input, _: N.Type, into out: inout [ScheduleRow]) throws(ArithmeticOverflow) {
+        let mode = t.rounding, scale = t.scale
+        let p = try t.principal.exact(N.self)
+        let rn = try t.rate.numerator.exact(N.self)
+        let rdBase = try t.rate.denominator.exact(N.self)
+        let rd = try rdBase.times(t.basis.divisor)   // factor = rn * units / rd
+        @inline(__always) func interest(_ b: N, _ from: CivilDate, _ to: CivilDate) throws(ArithmeticOverflow) -> N {
+            if b.signum == 0 || rn.signum == 0 { return .zero }
+            let units = t.basis.units(from: from, to: to)
+            return try b.times(rn).times(units).divided(by: rd, rounding: mode)
+        }
+
+        if t.method == .bullet {
+            let due = t.dueDate(1)
+            let i = try interest(p, t.from, due)
+            out.append(ScheduleRow(period: 1, dueDate: due, kind: .installment, principal: p.wide, interest: i.wide,
+                                   carried: .small(0), balance: .small(0), scale: scale))
+            return
+        }
+        let n = t.periods
+        var fixedPrincipal = N.zero
+        var installment = N.zero
+        var fee = N.zero
+        switch t.method {
+        case .annuity:
+            installment = try annuityInstallment(principal: t.principal, rate: t.rate, periods: n, rounding: mode).exact(N.self)
+        case .equalPrincipal:
+            fixedPrincipal = try p.divided(by: N(n), rounding: mode)
+        case .flat:
+            fixedPrincipal = try p.divided(by: N(n), rounding: mode)
+            let f = t.feeRate ?? .zero
+            fee = try p.times(f.numerator.exact(N.self)).divided(by: f.denominator.exact(N.self), rounding: mode)
+        case .interestOnly, .bullet:
+            break
+        }
+        var balance = p
+        var from = t.from
+        for k in 1...n {
+            let due = t.dueDate(k)
+            let i: N
+            var pr: N
+            switch t.method {
+            case .annuity:
+                i = try interest(balance, from, due)
+                pr = N.minimum(balance, N.maximum(.zero, try installment.minus(i)))
+            case .equalPrincipal:
+                i = try interest(balance, from, due)
+                pr = N.minimum(balance, fixedPrincipal)
+            case .flat:
+                i = fee
+                pr = N.minimum(balance, fixedPrincipal)
+            case .interestOnly, .bullet:
+                i = try interest(balance, from, due)
+                pr = .zero
+            }
+            if k == n { pr = balance }
+            balance = try balance.minus(pr)
+            out.append(ScheduleRow(period: k, dueDate: due, kind: .installment, principal: pr.wide, interest: i.wide,
+                                   carried: .small(0), balance: balance.wide, scale: scale))
+            if t.stopAtPayoff && balance.signum == 0 && t.method != .flat { break }
+            from = due
+        }
+    }
+}

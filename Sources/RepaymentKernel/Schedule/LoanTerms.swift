@@ -1,0 +1,86 @@
+/// A loan as contracted (SPEC §3): what `Schedule` is computed from.
+///
+/// ```swift
+/// let terms = try LoanTerms(principal: Money(parsing: "10000"), rate: Rate(parsing: "8%"),
+///                           term: 10, start: CivilDate(parsing: "2024-01-01"))
+/// let schedule = try terms.schedule()
+/// schedule.rows[0].payment   // 1037.03, the Excel PMT(8%/12, 10, 10000)
+/// ```
+public struct LoanTerms: Sendable, Hashable {
+    /// The amount lent (> 0); its scale is the scale of every amount of the schedule.
+    public let principal: Money
+    /// The annual nominal rate. For a `flat` loan, `12 * feeRate` (used for accrual and penalty).
+    public let rate: Rate
+    /// For a `flat` loan, the fee per period as a fraction of the principal; nil otherwise.
+    public let feeRate: Rate?
+    /// Number of monthly periods (>= 1).
+    public let term: Int
+    /// How principal is repaid.
+    public let method: RepaymentMethod
+    /// The disbursement date.
+    public let start: CivilDate
+    /// An optional first due date after `start`; later due dates are anchored on it.
+    public let firstDue: CivilDate?
+    /// How interest accrues over a period.
+    public let basis: DayCountBasis
+    /// How every `round(...)` rounds.
+    public let rounding: RoundingMode
+
+    /// The largest term accepted: 1200 months (100 years). A longer one is an error rather than a huge schedule.
+    public static let maximumTerm = 1200
+
+    /// Validates and creates loan terms.
+    ///
+    /// - Parameters:
+    ///   - rate: the annual nominal rate, or for `method: .flat` the fee per period.
+    /// - Throws: `KernelError` naming the field: a principal that is not
+    ///   positive, a term below 1 or above `maximumTerm`, a `firstDue` not
+    ///   after `start`, `firstDue` with `bullet`, due dates past 9999.
+    public init(principal: Money, rate: Rate, term: Int, method: RepaymentMethod = .annuity,
+                start: CivilDate, firstDue: CivilDate? = nil, basis: DayCountBasis = .monthly,
+                rounding: RoundingMode = .halfUp) throws(KernelError) {
+        guard principal.units.signum > 0 else {
+            throw KernelError(field: "principal", principal.units.signum < 0 ? "must not be negative: '\(principal)'" : "must be more than 0: '\(principal)'")
+        }
+        guard term >= 1 else { throw KernelError(field: "term", "must be at least 1: '\(term)'") }
+        guard term <= LoanTerms.maximumTerm else {
+            throw KernelError(.outOfRange, field: "term", "must be at most \(LoanTerms.maximumTerm) months: '\(term)'")
+        }
+        if let f = firstDue {
+            guard method != .bullet else { throw KernelError(field: "first_due", "not allowed with method bullet") }
+            guard f > start else { throw KernelError(field: "first_due", "must be after start") }
+            guard f.adding(months: term - 1) != nil else { throw KernelError(.outOfRange, field: "term", "the last due date would be after 9999-12-31") }
+        } else {
+            guard start.adding(months: term) != nil else { throw KernelError(.outOfRange, field: "term", "the last due date would be after 9999-12-31") }
+        }
+        self.principal = principal
+        if method == .flat {
+            self.feeRate = rate
+            self.rate = rate.scaled(by: 12)
+        } else {
+            self.feeRate = nil
+            self.rate = rate
+        }
+        self.term = term
+        self.method = method
+        self.start = start
+        self.firstDue = firstDue
+        self.basis = basis
+        self.rounding = rounding
+    }
+
+    /// The scale of every amount (the principal's).
+    public var scale: Int { principal.scale }
+
+    /// Due date `k` (1...term): `addMonths(start, k)`, or `addMonths(firstDue, k-1)`.
+    public func dueDate(_ k: Int) -> CivilDate {
+        if method == .bullet { return start.adding(months: term)! }
+        if let f = firstDue { return f.adding(months: k - 1)! }
+        return start.adding(months: k)!
+    }
+
+    /// Computes the contractual schedule (SPEC §3).
+    public func schedule() throws(KernelError) -> Schedule {
+        Schedule(rows: try LoanEngine.rows(for: self), scale: scale)
+    }
+}
