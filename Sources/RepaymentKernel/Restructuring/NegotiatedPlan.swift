@@ -253,7 +253,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
                     carriedLeft = carriedLeft - c
                     let balanceBefore = r.balance.units + r.principal.units + carriedLeft + c
                     let payment = r.principal.units + r.interest.units + c
-                    if balanceBefore.signum == 0 && payment.signum == 0 && terms.planMethod != .flat { break }
+                    if balanceBefore.signum == 0 && payment.signum == 0 { break }
                     rows.append(ScheduleRow(period: period, dueDate: r.dueDate, kind: .installment, principal: r.principal.units,
                                             interest: r.interest.units, carried: c, balance: r.balance.units + carriedLeft, scale: scale))
                     period += 1

@@ -124,7 +124,8 @@ enum LoanEngine {
             balance = try balance.minus(pr)
             out.append(ScheduleRow(period: k, dueDate: due, kind: .installment, principal: pr.wide, interest: i.wide,
                                    carried: .small(0), balance: balance.wide, scale: scale))
-            if t.stopAtPayoff && balance.signum == 0 && t.method != .flat { break }
+            // After payoff no zero-payment row follows; a flat loan's fee rows are not zero.
+            if t.stopAtPayoff && balance.signum == 0 && (t.method != .flat || fee.signum == 0) { break }
             from = due
         }
     }
