@@ -68,20 +68,32 @@ public struct AnnualPercentageRate: Sendable, Hashable {
         let q = flows.map { double($0.amount) / af }
         let t = flows.map(\.time)
         // Newton on s = ln(1+x): F(s) = sum q e^{-ts} - 1 is convex and decreasing,
-        // so from s = 0 the iterates move monotonically to the root.
+        // so from s = 0 (where F > 0) the iterates rise monotonically to the root;
+        // once F is no longer positive, or the step stops shrinking, s is the root
+        // to working precision. Flows are in date order, so e^{-t s} is built
+        // incrementally: one exp per distinct time step (monthly rows share one).
         var s = 0.0
-        for _ in 0..<200 {
+        for _ in 0..<500 {
             var fv = -1.0, dv = 0.0
+            var previousTime = 0.0, discount = 1.0
+            var cachedStep = -1.0, cachedFactor = 1.0
             for j in q.indices {
-                let e = q[j] * (-t[j] * s).exp
+                let dt = t[j] - previousTime
+                if dt != 0 {
+                    if dt != cachedStep { cachedStep = dt; cachedFactor = (-dt * s).exp }
+                    discount *= cachedFactor
+                    previousTime = t[j]
+                }
+                let e = q[j] * discount
                 fv += e
                 dv -= t[j] * e
             }
-            guard dv != 0, fv.isFinite else { break }
-            let next = s - fv / dv
-            if !next.isFinite { break }
-            if abs(next - s) <= 1e-16 * max(1, abs(s)) { s = next; break }
+            guard dv < 0, fv.isFinite, fv > 0 else { break }
+            let step = -fv / dv
+            let next = s + step
+            guard next.isFinite else { break }
             s = next
+            if step <= 1e-15 * max(1, abs(s)) { break }
         }
         let x = s.expm1
         let solver = ExactBoundary(flows: flows, financed: financed)

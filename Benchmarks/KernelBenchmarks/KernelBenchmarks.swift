@@ -1,0 +1,46 @@
+// Run with:  BENCHMARKS=1 swift package benchmark
+//
+// Schedules/s of the core engine, and batch throughput on a CSV made by
+// Benchmarks/make-loans.py (see the README for the figures).
+import Benchmark
+import RepaymentKernel
+
+private func loan(_ term: Int, _ method: RepaymentMethod) -> LoanTerms {
+    try! LoanTerms(principal: Money(parsing: "250000.00"), rate: Rate(parsing: "4.9%"), term: term,
+                   method: method, start: CivilDate(parsing: "2024-01-31"))
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
+                                           scalingFactor: .kilo, maxDuration: .seconds(3))
+
+    Benchmark("annuity 12 months (schedules)") { benchmark in
+        let terms = loan(12, .annuity)
+        for _ in benchmark.scaledIterations {
+            blackHole(try! terms.schedule())
+        }
+    }
+    Benchmark("annuity 360 months (schedules)", configuration: .init(scalingFactor: .one)) { benchmark in
+        let terms = loan(360, .annuity)
+        for _ in benchmark.scaledIterations {
+            blackHole(try! terms.schedule())
+        }
+    }
+    Benchmark("equal-principal 36 months (schedules)") { benchmark in
+        let terms = loan(36, .equalPrincipal)
+        for _ in benchmark.scaledIterations {
+            blackHole(try! terms.schedule())
+        }
+    }
+    Benchmark("annuity 12 months with APR (batch row)") { benchmark in
+        let columns = try! BatchColumns(header: ["id", "principal", "rate", "term", "start"])
+        let fields = ["L1", "250000.00", "4.9%", "12", "2024-01-31"]
+        var schedule: [UInt8] = [], summary: [UInt8] = []
+        schedule.reserveCapacity(1 << 20); summary.reserveCapacity(1 << 20)
+        for _ in benchmark.scaledIterations {
+            BatchFormatter.process(fields: fields, columns: columns, schedule: &schedule, summary: &summary)
+            if schedule.count > 1 << 19 { schedule.removeAll(keepingCapacity: true); summary.removeAll(keepingCapacity: true) }
+        }
+        blackHole(schedule)
+    }
+}

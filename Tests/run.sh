@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: what the README's test command runs, and what CI runs.
+#   bash Tests/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== build (release)"
+swift build -c release
+
+echo "== swift test (unit, property, golden, CLI tests)"
+swift test
+
+echo "== conformance (fixtures/conformance, a copy of ../shared/conformance)"
+bash Tests/conformance.sh .build/release/repay fixtures/conformance
+if [ -x ../shared/conformance/check.sh ]; then
+  echo "== conformance (../shared/conformance/check.sh)"
+  ../shared/conformance/check.sh .build/release/repay
+fi
