@@ -28,8 +28,19 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json
 }
 
-/// Turns a kernel error into a message that names the command-line option.
-func optionError(_ e: KernelError) -> ValidationError {
+/// Prints a kernel error naming the command-line option (`--principal: ...`)
+/// with a pointer to the command's help, and exits with status 2.
+func optionError(_ e: KernelError, command: String) -> ExitCode {
     let option = e.field.isEmpty ? "" : "--" + String(e.field.map { $0 == "_" ? "-" : $0 }) + ": "
-    return ValidationError(option + e.problem)
+    let message = "Error: \(option)\(e.problem)\nSee 'repay \(command) --help' for every option and an example.\n"
+    FileStandardError.write(message)
+    return ExitCode(2)
+}
+
+/// Writes to standard error without Foundation.
+enum FileStandardError {
+    static func write(_ s: String) {
+        var bytes = Array(s.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
 }

@@ -56,6 +56,23 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The exact value as a decimal when it terminates (every parsed rate
+    /// does), else rounded half-even to 18 decimals: `0.0123456`, `0.144`.
+    public var exactDecimal: String {
+        for digits in 0...18 {
+            let scaled = numerator * .powerOfTen(digits)
+            if let q = scaled.divided(by: denominator, rounding: .down), q * denominator == scaled {
+                var out: [UInt8] = []
+                MoneyFormat.append(q, scale: digits, to: &out)
+                return String(decoding: out, as: UTF8.self)
+            }
+        }
+        let q = (numerator * .powerOfTen(18)).divided(by: denominator, rounding: .halfEven) ?? .small(0)
+        var out: [UInt8] = []
+        MoneyFormat.append(q, scale: 18, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func == (a: Rate, b: Rate) -> Bool { a.numerator * b.denominator == b.numerator * a.denominator }
     public func hash(into h: inout Hasher) {
         // Equal values hash alike: hash the 12-decimal rounding.
