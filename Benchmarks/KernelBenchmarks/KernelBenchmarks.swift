@@ -11,6 +11,7 @@ private func loan(_ term: Int, _ method: RepaymentMethod) -> LoanTerms {
 }
 
 let benchmarks: @Sendable () -> Void = {
+    stageBenchmarks()
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
                                            scalingFactor: .kilo, maxDuration: .seconds(3))
 
@@ -42,5 +43,28 @@ let benchmarks: @Sendable () -> Void = {
             if schedule.count > 1 << 19 { schedule.removeAll(keepingCapacity: true); summary.removeAll(keepingCapacity: true) }
         }
         blackHole(schedule)
+    }
+}
+
+let stageBenchmarks: @Sendable () -> Void = {
+    Benchmark("stage: parse a loan row") { benchmark in
+        let columns = try! BatchColumns(header: ["id", "principal", "rate", "term", "start"])
+        let fields = ["L1", "250000.00", "4.9%", "12", "2024-01-31"]
+        for _ in benchmark.scaledIterations { blackHole(try! columns.request(from: fields)) }
+    }
+    Benchmark("stage: APR of a 12-month schedule") { benchmark in
+        let terms = loan(12, .annuity)
+        let s = try! terms.schedule()
+        for _ in benchmark.scaledIterations { blackHole(BatchResult.apr(of: s, terms: terms)) }
+    }
+    Benchmark("stage: format a 12-month schedule") { benchmark in
+        let s = try! loan(12, .annuity).schedule()
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        for _ in benchmark.scaledIterations {
+            BatchFormatter.appendSchedule(id: "L1", s, to: &out)
+            if out.count > 1 << 19 { out.removeAll(keepingCapacity: true) }
+        }
+        blackHole(out)
     }
 }

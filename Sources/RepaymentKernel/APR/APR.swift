@@ -104,7 +104,11 @@ public struct AnnualPercentageRate: Sendable, Hashable {
 
     static func double(_ v: WideInteger) -> Double {
         switch v {
-        case .small(let x): return Double(x)
+        case .small(let x):
+            // Int128 -> Double without the stdlib's generic conversion (slow here).
+            let lo = x._low, hi = x._high
+            if (hi == 0 && lo >> 63 == 0) || (hi == -1 && lo >> 63 == 1) { return Double(Int64(bitPattern: lo)) }
+            return Double(hi) * 18446744073709551616.0 + Double(lo)
         case .big(let b): return b.approximateDouble
         }
     }

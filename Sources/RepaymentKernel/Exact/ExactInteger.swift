@@ -53,10 +53,20 @@ extension Int128: ExactInteger {
     }
     func divided(by d: Int128, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> Int128 {
         guard d > 0 else { throw ArithmeticOverflow() }
-        let q = self / d, r = self % d
+        if self._high == 0, d._high == 0 {
+            // The common case: a 64-bit division instead of a 128-bit one.
+            let a = self._low, b = d._low
+            let (q, r) = a.quotientAndRemainder(dividingBy: b)
+            let q128 = Int128(_low: q, _high: 0)
+            if r == 0 { return q128 }
+            let rest = b - r
+            let half = r < rest ? -1 : (r == rest ? 0 : 1)
+            return mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: q & 1 != 0) ? q128 + 1 : q128
+        }
+        let (q, r) = quotientAndRemainder(dividingBy: d)
         if r == 0 { return q }
-        let twice = r.magnitude.multipliedReportingOverflow(by: 2)
-        let half: Int = twice.overflow ? 1 : (twice.partialValue < d.magnitude ? -1 : (twice.partialValue == d.magnitude ? 0 : 1))
+        let m = r.magnitude, rest = d.magnitude - m
+        let half = m < rest ? -1 : (m == rest ? 0 : 1)
         let negative = self < 0
         if mode.bumpsAwayFromZero(negative: negative, half: half, qIsOdd: q & 1 != 0) {
             return negative ? q - 1 : q + 1

@@ -94,12 +94,14 @@ enum MoneyFormat {
         var m = v.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { buf in
             var i = 48, n = 0
-            while m > UInt128(UInt64.max) {
-                i -= 1; buf[i] = 48 &+ UInt8(truncatingIfNeeded: m % 10); m /= 10; n += 1
+            while m._high != 0 {
+                let (q, r) = m.quotientAndRemainder(dividingBy: 10)
+                i -= 1; buf[i] = 48 &+ UInt8(truncatingIfNeeded: r._low); m = q; n += 1
             }
-            var s = UInt64(m)
+            var s = m._low
             while s != 0 || n <= scale {
-                i -= 1; buf[i] = 48 &+ UInt8(truncatingIfNeeded: s % 10); s /= 10; n += 1
+                let (q, r) = s.quotientAndRemainder(dividingBy: 10)
+                i -= 1; buf[i] = 48 &+ UInt8(truncatingIfNeeded: r); s = q; n += 1
             }
             let intEnd = 48 - scale
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<intEnd]))

@@ -11,6 +11,11 @@ public struct BatchResult: Sendable, Hashable {
     /// The APR.
     public var apr: AnnualPercentageRate
 
+    /// The APR of a loan's schedule: amount financed `P`, times from `start`.
+    public static func apr(of schedule: Schedule, terms: LoanTerms) -> AnnualPercentageRate {
+        AnnualPercentageRate.of(rows: schedule.rows, financed: terms.principal.units, from: terms.start)
+    }
+
     /// Computes a request.
     public init(_ request: BatchRequest) throws(KernelError) {
         switch request {
@@ -21,7 +26,7 @@ public struct BatchResult: Sendable, Hashable {
             self.totalPayable = s.totalPayable
             self.totalInterest = s.totalPayable - terms.principal
             self.waivedPenalty = zero; self.waivedInterest = zero; self.waivedFees = zero
-            self.apr = AnnualPercentageRate.of(rows: s.rows, financed: terms.principal.units, from: terms.start)
+            self.apr = BatchResult.apr(of: s, terms: terms)
         case .plan(let terms):
             let p = try NegotiatedPlan(terms)
             self.schedule = p.schedule

@@ -7,6 +7,14 @@ public enum BatchRequest: Sendable, Hashable {
     case plan(PlanTerms)
 }
 
+/// A column of the batch CSV contract; the raw value indexes `BatchColumns.all`.
+enum Column: Int, CaseIterable {
+    case id, principal, rate, daily_rate, fee_rate, term, method, start, first_due, basis, rounding, scale, as_of, paid_through, overdue_principal, overdue_interest, accrued_interest, penalty, fees, markup, compound, waive_penalty, waive_interest, waive_fees, capitalize, down_payment, defer_months, deferral_interest, then, installments, plan_method, plan_rate, max_term
+
+    /// The header name.
+    var name: String { BatchColumns.all[rawValue] }
+}
+
 /// The columns of the batch CSV contract and the rules for their cells.
 ///
 /// Columns come in any order; an unknown, duplicate or empty header name
@@ -92,12 +100,13 @@ private struct RowReader {
     let columns: BatchColumns
     let fields: [String]
 
-    func cell(_ name: String) -> String? {
-        columns.cell(fields, BatchColumns.all.firstIndex(of: name)!)
+    func cell(_ column: Column) -> String? {
+        columns.cell(fields, column.rawValue)
     }
 
-    func whole(_ name: String, min: Int) throws(KernelError) -> Int? {
-        guard let s = cell(name) else { return nil }
+    func whole(_ column: Column, min: Int) throws(KernelError) -> Int? {
+        let name = column.name
+        guard let s = cell(column) else { return nil }
         guard let v = CellParser.wholeNumber(s) else {
             if s.hasPrefix("-"), CellParser.wholeNumber(String(s.dropFirst())) != nil {
                 throw KernelError(field: name, "must be at least \(min): '\(s)'")
@@ -108,23 +117,27 @@ private struct RowReader {
         return v
     }
 
-    func rate(_ name: String) throws(KernelError) -> Rate? {
-        guard let s = cell(name) else { return nil }
+    func rate(_ column: Column) throws(KernelError) -> Rate? {
+        let name = column.name
+        guard let s = cell(column) else { return nil }
         return try Rate(parsing: s, field: name)
     }
 
-    func money(_ name: String, scale: Int) throws(KernelError) -> Money? {
-        guard let s = cell(name) else { return nil }
+    func money(_ column: Column, scale: Int) throws(KernelError) -> Money? {
+        let name = column.name
+        guard let s = cell(column) else { return nil }
         return try Money(parsing: s, scale: scale, field: name)
     }
 
-    func date(_ name: String) throws(KernelError) -> CivilDate? {
-        guard let s = cell(name) else { return nil }
+    func date(_ column: Column) throws(KernelError) -> CivilDate? {
+        let name = column.name
+        guard let s = cell(column) else { return nil }
         return try CivilDate(parsing: s, field: name)
     }
 
-    func waiver(_ name: String, scale: Int) throws(KernelError) -> Waiver {
-        guard let s = cell(name) else { return .none }
+    func waiver(_ column: Column, scale: Int) throws(KernelError) -> Waiver {
+        let name = column.name
+        guard let s = cell(column) else { return .none }
         if s.hasSuffix("%") {
             let r = try Rate(parsing: s, field: name)
             guard !r.exceedsOne else { throw KernelError(field: name, "more than 100%: '\(s)'") }
@@ -133,100 +146,101 @@ private struct RowReader {
         return .amount(try Money(parsing: s, scale: scale, field: name))
     }
 
-    func choice<T>(_ name: String, _ parse: (String, String) throws(KernelError) -> T) throws(KernelError) -> T? {
-        guard let s = cell(name) else { return nil }
+    func choice<T>(_ column: Column, _ parse: (String, String) throws(KernelError) -> T) throws(KernelError) -> T? {
+        let name = column.name
+        guard let s = cell(column) else { return nil }
         return try parse(s, name)
     }
 
     func request() throws(KernelError) -> BatchRequest {
         // Settings shared by loans and plans.
-        let scale = try whole("scale", min: 0) ?? 2
-        guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: '\(cell("scale")!)'") }
-        let rounding = try choice("rounding") { (s, f) throws(KernelError) in try RoundingMode(parsing: s, field: f) } ?? .halfUp
-        let basis = try choice("basis") { (s, f) throws(KernelError) in try DayCountBasis(parsing: s, field: f) } ?? .monthly
-        let asOf = try date("as_of")
+        let scale = try whole(.scale, min: 0) ?? 2
+        guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: '\(cell(.scale)!)'") }
+        let rounding = try choice(.rounding) { (s, f) throws(KernelError) in try RoundingMode(parsing: s, field: f) } ?? .halfUp
+        let basis = try choice(.basis) { (s, f) throws(KernelError) in try DayCountBasis(parsing: s, field: f) } ?? .monthly
+        let asOf = try date(.as_of)
         guard let asOf else {
-            for name in BatchColumns.planColumns where cell(name) != nil {
-                throw KernelError(field: name, "only for plans (the row has no as_of)")
+            for column in Column.allCases[Column.paid_through.rawValue...] where cell(column) != nil {
+                throw KernelError(field: column.name, "only for plans (the row has no as_of)")
             }
             return .loan(try loan(scale: scale, rounding: rounding, basis: basis, required: true)!)
         }
         var arrears: ArrearsSnapshot
-        let fees = try money("fees", scale: scale)
-        if let paidThrough = try whole("paid_through", min: 0) {
-            for name in ["overdue_principal", "overdue_interest", "accrued_interest", "penalty"] where cell(name) != nil {
-                throw KernelError(field: name, "not allowed with paid_through (the arrears are derived from the loan)")
+        let fees = try money(.fees, scale: scale)
+        if let paidThrough = try whole(.paid_through, min: 0) {
+            for column in [Column.overdue_principal, .overdue_interest, .accrued_interest, .penalty] where cell(column) != nil {
+                throw KernelError(field: column.name, "not allowed with paid_through (the arrears are derived from the loan)")
             }
             let loan = try loan(scale: scale, rounding: rounding, basis: basis, required: true)!
-            let markup = try rate("markup") ?? .defaultPenaltyMarkup
-            let compound = try choice("compound") { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) } ?? false
+            let markup = try rate(.markup) ?? .defaultPenaltyMarkup
+            let compound = try choice(.compound) { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) } ?? false
             arrears = try ArrearsSnapshot(loan: loan, paidThrough: paidThrough, asOf: asOf, markup: markup,
                                           compound: compound, fees: fees)
         } else {
             // Direct arrears: the loan columns are validated when given, otherwise unused.
             _ = try loanValidatingOnly(scale: scale, rounding: rounding, basis: basis)
-            _ = try rate("markup")
-            _ = try choice("compound") { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) }
+            _ = try rate(.markup)
+            _ = try choice(.compound) { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) }
             let zero = Money.zero(scale: scale)
             arrears = try ArrearsSnapshot(
-                principal: try money("principal", scale: scale) ?? zero,
-                overduePrincipal: try money("overdue_principal", scale: scale) ?? zero,
-                overdueInterest: try money("overdue_interest", scale: scale) ?? zero,
-                accruedInterest: try money("accrued_interest", scale: scale) ?? zero,
-                penalty: try money("penalty", scale: scale) ?? zero,
+                principal: try money(.principal, scale: scale) ?? zero,
+                overduePrincipal: try money(.overdue_principal, scale: scale) ?? zero,
+                overdueInterest: try money(.overdue_interest, scale: scale) ?? zero,
+                accruedInterest: try money(.accrued_interest, scale: scale) ?? zero,
+                penalty: try money(.penalty, scale: scale) ?? zero,
                 fees: fees ?? zero)
         }
         var plan = PlanTerms(asOf: asOf, arrears: arrears)
         plan.basis = basis
         plan.rounding = rounding
-        plan.waivePenalty = try waiver("waive_penalty", scale: scale)
-        plan.waiveInterest = try waiver("waive_interest", scale: scale)
-        plan.waiveFees = try waiver("waive_fees", scale: scale)
-        plan.capitalize = try choice("capitalize") { (s, f) throws(KernelError) in
+        plan.waivePenalty = try waiver(.waive_penalty, scale: scale)
+        plan.waiveInterest = try waiver(.waive_interest, scale: scale)
+        plan.waiveFees = try waiver(.waive_fees, scale: scale)
+        plan.capitalize = try choice(.capitalize) { (s, f) throws(KernelError) in
             guard let c = Capitalization(rawValue: s) else {
                 throw KernelError.unknownValue(field: f, value: s, expected: Capitalization.allCases.map(\.rawValue))
             }
             return c
         } ?? .none
-        plan.downPayment = try money("down_payment", scale: scale)
-        plan.deferMonths = try whole("defer_months", min: 0) ?? 0
-        plan.deferralInterest = try choice("deferral_interest") { (s, f) throws(KernelError) in
+        plan.downPayment = try money(.down_payment, scale: scale)
+        plan.deferMonths = try whole(.defer_months, min: 0) ?? 0
+        plan.deferralInterest = try choice(.deferral_interest) { (s, f) throws(KernelError) in
             guard let d = DeferralInterest(rawValue: s) else {
                 throw KernelError.unknownValue(field: f, value: s, expected: DeferralInterest.allCases.map(\.rawValue))
             }
             return d
         } ?? .waived
-        plan.ending = try choice("then") { (s, f) throws(KernelError) in
+        plan.ending = try choice(.then) { (s, f) throws(KernelError) in
             guard let e = PlanEnding(rawValue: s) else {
                 throw KernelError.unknownValue(field: f, value: s, expected: PlanEnding.allCases.map(\.rawValue))
             }
             return e
         }
-        plan.installments = try whole("installments", min: 1)
-        plan.planMethod = try choice("plan_method") { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity
-        plan.planRate = try rate("plan_rate") ?? .zero
-        plan.maxTerm = try whole("max_term", min: 1) ?? 60
+        plan.installments = try whole(.installments, min: 1)
+        plan.planMethod = try choice(.plan_method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity
+        plan.planRate = try rate(.plan_rate) ?? .zero
+        plan.maxTerm = try whole(.max_term, min: 1) ?? 60
         return .plan(plan)
     }
 
     /// Validates whatever loan columns are present (direct-arrears rows).
     func loanValidatingOnly(scale: Int, rounding: RoundingMode, basis: DayCountBasis) throws(KernelError) -> Void {
-        _ = try money("principal", scale: scale)
-        _ = try whole("term", min: 1)
-        _ = try choice("method") { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) }
-        _ = try date("start")
-        _ = try date("first_due")
-        _ = try interestRate(method: try choice("method") { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity,
+        _ = try money(.principal, scale: scale)
+        _ = try whole(.term, min: 1)
+        _ = try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) }
+        _ = try date(.start)
+        _ = try date(.first_due)
+        _ = try interestRate(method: try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity,
                              basis: basis, required: false)
     }
 
     /// The loan's rate from exactly one of `rate`, `daily_rate`, `fee_rate`.
     func interestRate(method: RepaymentMethod, basis: DayCountBasis, required: Bool) throws(KernelError) -> Rate? {
-        let given = ["rate", "daily_rate", "fee_rate"].filter { cell($0) != nil }
+        let given = [Column.rate, .daily_rate, .fee_rate].filter { cell($0) != nil }.map(\.name)
         if given.count > 1 {
             throw KernelError(field: given[1], "give only one of rate, daily_rate, fee_rate (also \(given[0]))")
         }
-        let r = try rate("rate"), d = try rate("daily_rate"), f = try rate("fee_rate")
+        let r = try rate(.rate), d = try rate(.daily_rate), f = try rate(.fee_rate)
         if method == .flat {
             guard let f else {
                 if required || r != nil || d != nil { throw KernelError(field: "fee_rate", "required for method flat (instead of rate)") }
@@ -242,11 +256,11 @@ private struct RowReader {
     }
 
     func loan(scale: Int, rounding: RoundingMode, basis: DayCountBasis, required: Bool) throws(KernelError) -> LoanTerms? {
-        guard let principal = try money("principal", scale: scale) else { throw KernelError.required("principal") }
-        guard let term = try whole("term", min: 1) else { throw KernelError.required("term") }
-        let method = try choice("method") { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity
-        guard let start = try date("start") else { throw KernelError.required("start") }
-        let firstDue = try date("first_due")
+        guard let principal = try money(.principal, scale: scale) else { throw KernelError.required("principal") }
+        guard let term = try whole(.term, min: 1) else { throw KernelError.required("term") }
+        let method = try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity
+        guard let start = try date(.start) else { throw KernelError.required("start") }
+        let firstDue = try date(.first_due)
         let rate = try interestRate(method: method, basis: basis, required: true)!
         return try LoanTerms(principal: principal, rate: rate, term: term, method: method, start: start,
                              firstDue: firstDue, basis: basis, rounding: rounding)

@@ -48,22 +48,6 @@ enum LoanEngine {
         return out
     }
 
-    /// The periodic installment `A` of an annuity, exactly: with `i = rn/(12 rd)`,
-    /// `a = 12 rd + rn`, `b = 12 rd`: `A = round(P * rn * a^n / (b * (a^n - b^n)))`;
-    /// `round(P/n)` when the rate is 0. Computed on GMP since `a^n` grows fast.
-    static func annuityInstallment(principal: WideInteger, rate: Rate, periods n: Int, rounding: RoundingMode) -> WideInteger {
-        let p = principal.bigValue
-        if rate.isZero {
-            return WideInteger(try! p.divided(by: BigInt(n), rounding: rounding))
-        }
-        let rn = rate.numerator.bigValue, b = rate.denominator.bigValue.multiplied(by: 12)
-        let a = b + rn
-        let an = a.power(n), bn = b.power(n)
-        let num = p * rn * an
-        let den = b * (an - bn)  // > 0 since a > b >= 12
-        return WideInteger(try! num.divided(by: den, rounding: rounding))
-    }
-
     /// Appends the rows of `t`, all arithmetic in `N`.
     static func run<N: ExactInteger>(_ t: Input, _: N.Type, into out: inout [ScheduleRow]) throws(ArithmeticOverflow) {
         let mode = t.rounding, scale = t.scale
@@ -90,7 +74,7 @@ enum LoanEngine {
         var fee = N.zero
         switch t.method {
         case .annuity:
-            installment = try annuityInstallment(principal: t.principal, rate: t.rate, periods: n, rounding: mode).exact(N.self)
+            installment = try AnnuityFactor.installment(principal: t.principal, rate: t.rate, periods: n, rounding: mode).exact(N.self)
         case .equalPrincipal:
             fixedPrincipal = try p.divided(by: N(n), rounding: mode)
         case .flat:

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The annuity factor `F = i / (1 - (1+i)^-n)` of a rate and a term, exact,
+/// cached per thread, with a 64-bit fixed-point copy for the fast path.
+///
+/// `A = round(P * F)`. `F` is the exact rational `Fn / Fd` with `i = rn/(12 rd)`,
+/// `a = 12 rd + rn`, `b = 12 rd`: `Fn = rn * a^n`, `Fd = b * (a^n - b^n)`.
+///
+/// Fast path: with `Ffix = floor(F * 2^64)`, `P * Ffix / 2^64` is below the true
+/// `P * F` by less than `P / 2^64`, i.e. less than `P` units of the 64-bit
+/// fraction. When that window does not contain the rounding boundary
+/// (an integer for directed modes, a half for the half modes), the rounded
+/// result is exact; otherwise the exact GMP division decides.
+struct AnnuityFactor {
+    let numerator: BigInt
+    let denominator: BigInt
+    /// `floor(F * 2^64)`, nil when `F >= 2^63`.
+    let fixed: UInt128?
+
+    init(rate: Rate, periods n: Int) {
+        let rn = rate.numerator.bigValue, b = rate.denominator.bigValue.multiplied(by: 12)
+        let a = b + rn
+        let an = a.power(n), bn = b.power(n)
+        numerator = rn * an
+        denominator = b * (an - bn)   // > 0: a > b >= 12, n >= 1
+        let f = try? numerator.shiftedLeft(64).divided(by: denominator, rounding: .floor)
+        fixed = f?.int128.flatMap { UInt128(exactly: $0) }
+    }
+
+    /// `round(P * F)` for `P >= 0`.
+    func installment(principal: WideInteger, rounding: RoundingMode) -> WideInteger {
+        if case .small(let p) = principal, let fixed, p >= 0, p <= Int128(UInt64.max),
+           let fast = Self.fastRound(UInt64(p), fixed, rounding) {
+            return .small(fast)
+        }
+        let exact = try? (principal.bigValue * numerator).divided(by: denominator, rounding: rounding)
+        return WideInteger(exact ?? BigInt(0))
+    }
+
+    /// The fixed-point rounding, or nil when the error window straddles the boundary.
+    static func fastRound(_ p: UInt64, _ fixed: UInt128, _ mode: RoundingMode) -> Int128? {
+        let (hi, lo) = UInt128(p).multipliedFullWidth(by: fixed)
+        guard hi < (1 << 62) else { return nil }
+        let integer = Int128(hi << 64 | lo >> 64)
+        let frac = UInt64(truncatingIfNeeded: lo)
+        // True fraction lies in [frac, frac + p]; it must not carry into the integer part.
+        let (top, carry) = frac.addingReportingOverflow(p)
+        guard !carry else { return nil }
+        switch mode {
+        case .down, .floor:
+            return integer
+        case .up, .ceiling:
+            return frac > 0 ? integer + 1 : (p == 0 ? integer : nil)
+        case .halfUp, .halfEven:
+            let half: UInt64 = 1 << 63
+            if top < half { return integer }
+            if frac > half { return integer + 1 }
+            return nil
+        }
+    }
+
+    /// `round(P * F)` for a rate and term, using the calling thread's cache.
+    static func installment(principal: WideInteger, rate: Rate, periods n: Int, rounding: RoundingMode) -> WideInteger {
+        if rate.isZero {
+            return principal.divided(by: .small(Int128(n)), rounding: rounding) ?? .small(0)
+        }
+        guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator else {
+            return AnnuityFactor(rate: rate, periods: n).installment(principal: principal, rounding: rounding)
+        }
+        let cache = ThreadCache.current
+        let key = AnnuityKey(rn: rn, rd: rd, n: n)
+        if let f = cache.annuity[key] { return f.installment(principal: principal, rounding: rounding) }
+        let f = AnnuityFactor(rate: rate, periods: n)
+        if cache.annuity.count >= 4096 { cache.annuity.removeAll(keepingCapacity: true) }
+        cache.annuity[key] = f
+        return f.installment(principal: principal, rounding: rounding)
+    }
+}
+
+struct AnnuityKey: Hashable {
+    let rn: Int128, rd: Int128, n: Int
+}
+
+/// Per-thread memo tables of the engine (no locks on the hot path).
+final class ThreadCache {
+    var annuity: [AnnuityKey: AnnuityFactor] = [:]
+
+    private static let key: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k) { raw in
+            if let raw { Unmanaged<ThreadCache>.fromOpaque(raw).release() }
+        }
+        return k
+    }()
+
+    static var current: ThreadCache {
+        if let raw = pthread_getspecific(key) {
+            return Unmanaged<ThreadCache>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let cache = ThreadCache()
+        pthread_setspecific(key, Unmanaged.passRetained(cache).toOpaque())
+        return cache
+    }
+}
