@@ -47,29 +47,60 @@ public struct AnnualPercentageRate: Sendable, Hashable {
         var time: Double { Double(months) + Double(days) / 30 }
     }
 
-    /// The APR of `rows` against `financed`, times measured from `reference`.
-    static func of(rows: [ScheduleRow], financed: WideInteger, from reference: CivilDate) -> AnnualPercentageRate {
-        var flows: [Flow] = []
-        flows.reserveCapacity(rows.count)
-        for r in rows {
-            let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
-            flows.append(Flow(amount: r.principal.units + r.interest.units + r.carried.units, months: m, days: d))
+    /// The APR of a schedule against `financed`, times measured from `reference`.
+    static func of(_ schedule: Schedule, financed: WideInteger, from reference: CivilDate) -> AnnualPercentageRate {
+        switch schedule.storage {
+        case .compact(let rows):
+            var amounts: [Double] = [], times: [Double] = []
+            amounts.reserveCapacity(rows.count); times.reserveCapacity(rows.count)
+            var total: Int128 = 0
+            var exactTotal = true
+            var anyLater = false
+            for r in rows {
+                let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
+                let (p, o2) = pi.addingReportingOverflow(r.carried)
+                let (t, o3) = total.addingReportingOverflow(p)
+                if o1 || o2 || o3 { exactTotal = false; break }
+                total = t
+                if p != 0 && (m > 0 || d > 0) { anyLater = true }
+                amounts.append(double(.small(p)))
+                times.append(Double(m) + Double(d) / 30)
+            }
+            if exactTotal {
+                guard financed.signum > 0, WideInteger.small(total) != financed, anyLater else { return .zero }
+                return solve(amounts: amounts, times: times, financed: financed) {
+                    rows.map { r in
+                        let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                        return Flow(amount: .small(r.principal) + .small(r.interest) + .small(r.carried), months: m, days: d)
+                    }
+                }
+            }
+            return of(Schedule(rows: schedule.rows, scale: schedule.scale), financed: financed, from: reference)
+        case .wide(let rows):
+            var flows: [Flow] = []
+            flows.reserveCapacity(rows.count)
+            for r in rows {
+                let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                flows.append(Flow(amount: r.principal.units + r.interest.units + r.carried.units, months: m, days: d))
+            }
+            var total = WideInteger.small(0)
+            for f in flows { total = total + f.amount }
+            guard financed.signum > 0, total != financed, flows.contains(where: { $0.thirtieths > 0 && $0.amount.signum != 0 }) else {
+                return .zero
+            }
+            return solve(amounts: flows.map { double($0.amount) }, times: flows.map(\.time), financed: financed) { flows }
         }
-        return solve(flows: flows, financed: financed)
     }
 
-    static func solve(flows: [Flow], financed: WideInteger) -> AnnualPercentageRate {
-        var total = WideInteger.small(0)
-        for f in flows { total = total + f.amount }
-        guard financed.signum > 0, total != financed, flows.contains(where: { $0.thirtieths > 0 && $0.amount.signum != 0 }) else {
-            return .zero
-        }
+    /// Solves for the root and certifies both printed values. `exactFlows` is
+    /// only called when an estimate lies near a rounding boundary.
+    static func solve(amounts: [Double], times t: [Double], financed: WideInteger, exactFlows: () -> [Flow]) -> AnnualPercentageRate {
         let af = double(financed)
-        let q = flows.map { double($0.amount) / af }
-        let t = flows.map(\.time)
+        let q = amounts.map { $0 / af }
         // Newton on s = ln(1+x): F(s) = sum q e^{-ts} - 1 is convex and decreasing,
         // so from s = 0 (where F > 0) the iterates rise monotonically to the root;
-        // once F is no longer positive, or the step stops shrinking, s is the root
+        // once F is no longer positive, or the step is negligible, s is the root
         // to working precision. Flows are in date order, so e^{-t s} is built
         // incrementally: one exp per distinct time step (monthly rows share one).
         var s = 0.0
@@ -96,9 +127,15 @@ public struct AnnualPercentageRate: Sendable, Hashable {
             if step <= 1e-15 * max(1, abs(s)) { break }
         }
         let x = s.expm1
-        let solver = ExactBoundary(flows: flows, financed: financed)
-        let nominal = certify(estimate: 12 * x, solver: solver, kind: .nominal)
-        let effective = certify(estimate: (12 * s).expm1, solver: solver, kind: .effective)
+        var solver: ExactBoundary? = nil
+        let nominal = certify(estimate: 12 * x, kind: .nominal) {
+            if solver == nil { solver = ExactBoundary(flows: exactFlows(), financed: financed) }
+            return solver!
+        }
+        let effective = certify(estimate: (12 * s).expm1, kind: .effective) {
+            if solver == nil { solver = ExactBoundary(flows: exactFlows(), financed: financed) }
+            return solver!
+        }
         return AnnualPercentageRate(nominalMillionths: nominal, effectiveMillionths: effective)
     }
 
@@ -114,13 +151,14 @@ public struct AnnualPercentageRate: Sendable, Hashable {
     }
 
     /// The correctly rounded millionths of the true value near `estimate`.
-    static func certify(estimate: Double, solver: ExactBoundary, kind: ExactBoundary.Kind) -> WideInteger {
+    static func certify(estimate: Double, kind: ExactBoundary.Kind, solver makeSolver: () -> ExactBoundary) -> WideInteger {
         let scaled = estimate * 1_000_000
         guard scaled.isFinite, abs(scaled) < 1e30 else { return .small(0) }
         var k = Int128(scaled.rounded(.toNearestOrEven))
         let distance = abs(abs(scaled - scaled.rounded(.down)) - 0.5)
         if distance > max(1e-4, abs(scaled) * 1e-11) { return .small(k) }
         // Near a boundary: decide with exact arithmetic.
+        let solver = makeSolver()
         for _ in 0..<4 {
             let low = solver.compareRoot(toMillionths: 2 * k - 1, kind: kind)   // root vs (k - 1/2) millionths
             if low < 0 { k -= 1; continue }

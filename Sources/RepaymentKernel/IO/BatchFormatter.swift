@@ -13,7 +13,7 @@ public struct BatchResult: Sendable, Hashable {
 
     /// The APR of a loan's schedule: amount financed `P`, times from `start`.
     public static func apr(of schedule: Schedule, terms: LoanTerms) -> AnnualPercentageRate {
-        AnnualPercentageRate.of(rows: schedule.rows, financed: terms.principal.units, from: terms.start)
+        AnnualPercentageRate.of(schedule, financed: terms.principal.units, from: terms.start)
     }
 
     /// Computes a request.
@@ -51,25 +51,64 @@ public enum BatchFormatter {
         var quotedID: [UInt8] = []
         CSVWriter.appendField(id, to: &quotedID)
         let scale = schedule.scale
-        for r in schedule.rows {
-            out.append(contentsOf: quotedID)
-            out.append(44)
-            appendInt(r.period, to: &out)
-            out.append(44)
-            r.dueDate.append(to: &out)
-            out.append(44)
-            out.append(contentsOf: r.kind.rawValue.utf8)
-            out.append(44)
-            MoneyFormat.append(r.principal.units + r.interest.units + r.carried.units, scale: scale, to: &out)
-            out.append(44)
-            MoneyFormat.append(r.principal.units, scale: scale, to: &out)
-            out.append(44)
-            MoneyFormat.append(r.interest.units, scale: scale, to: &out)
-            out.append(44)
-            MoneyFormat.append(r.carried.units, scale: scale, to: &out)
-            out.append(44)
-            MoneyFormat.append(r.balance.units, scale: scale, to: &out)
-            out.append(10)
+        switch schedule.storage {
+        case .compact(let rows):
+            for r in rows {
+                out.append(contentsOf: quotedID)
+                out.append(44)
+                appendInt(r.period, to: &out)
+                out.append(44)
+                r.dueDate.append(to: &out)
+                out.append(44)
+                appendKind(r.kind, to: &out)
+                out.append(44)
+                let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
+                let (payment, o2) = pi.addingReportingOverflow(r.carried)
+                if o1 || o2 {
+                    MoneyFormat.append(WideInteger.small(r.principal) + .small(r.interest) + .small(r.carried), scale: scale, to: &out)
+                } else {
+                    MoneyFormat.append(payment, scale: scale, to: &out)
+                }
+                out.append(44)
+                MoneyFormat.append(r.principal, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.interest, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.carried, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.balance, scale: scale, to: &out)
+                out.append(10)
+            }
+        case .wide(let rows):
+            for r in rows {
+                out.append(contentsOf: quotedID)
+                out.append(44)
+                appendInt(r.period, to: &out)
+                out.append(44)
+                r.dueDate.append(to: &out)
+                out.append(44)
+                appendKind(r.kind, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.principal.units + r.interest.units + r.carried.units, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.principal.units, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.interest.units, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.carried.units, scale: scale, to: &out)
+                out.append(44)
+                MoneyFormat.append(r.balance.units, scale: scale, to: &out)
+                out.append(10)
+            }
+        }
+    }
+
+    static func appendKind(_ kind: RowKind, to out: inout [UInt8]) {
+        switch kind {
+        case .installment: out.append(contentsOf: [105, 110, 115, 116, 97, 108, 108, 109, 101, 110, 116] as [UInt8])
+        case .down: out.append(contentsOf: [100, 111, 119, 110] as [UInt8])
+        case .deferral: out.append(contentsOf: [100, 101, 102, 101, 114, 114, 97, 108] as [UInt8])
+        case .lump: out.append(contentsOf: [108, 117, 109, 112] as [UInt8])
         }
     }
 
@@ -77,7 +116,7 @@ public enum BatchFormatter {
     public static func appendSummary(id: String, _ result: BatchResult, to out: inout [UInt8]) {
         CSVWriter.appendField(id, to: &out)
         out.append(contentsOf: ",ok,".utf8)
-        appendInt(result.schedule.rows.count, to: &out)
+        appendInt(result.schedule.count, to: &out)
         for m in [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees] {
             out.append(44)
             MoneyFormat.append(m.units, scale: m.scale, to: &out)

@@ -244,7 +244,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
                     principal: principal, rate: annual, feeRate: terms.planMethod == .flat ? terms.planRate : nil,
                     periods: m, method: terms.planMethod, from: deferralEnd, anchor: terms.asOf, offset: k,
                     basis: terms.basis, rounding: mode, scale: scale, stopAtPayoff: false)
-                let base = try LoanEngine.rows(for: input)
+                let base = try LoanEngine.schedule(for: input).rows
                 let share = carried.divided(by: .small(Int128(base.count)), rounding: mode) ?? .small(0)
                 var carriedLeft = carried
                 for (index, r) in base.enumerated() {
@@ -272,7 +272,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
             throw KernelError(.outOfRange, field: "", "internal error: the plan does not conserve the debt (\(lhs.decimalString) != \(rhs.decimalString))")
         }
         let financed = a.total.units - wp - wi - wf
-        apr = AnnualPercentageRate.of(rows: rows, financed: financed, from: terms.asOf)
+        apr = AnnualPercentageRate.of(schedule, financed: financed, from: terms.asOf)
     }
 }
 

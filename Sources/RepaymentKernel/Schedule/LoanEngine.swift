@@ -27,30 +27,48 @@ enum LoanEngine {
         }
     }
 
-    static func rows(for t: LoanTerms) throws(KernelError) -> [ScheduleRow] {
-        try rows(for: Input(
+    static func schedule(for t: LoanTerms) throws(KernelError) -> Schedule {
+        try schedule(for: Input(
             principal: t.principal.units, rate: t.rate, feeRate: t.feeRate, periods: t.term, method: t.method,
             from: t.start, anchor: t.firstDue ?? t.start, offset: t.firstDue == nil ? 0 : -1,
             basis: t.basis, rounding: t.rounding, scale: t.scale, stopAtPayoff: true))
     }
 
-    static func rows(for t: Input) throws(KernelError) -> [ScheduleRow] {
-        var out: [ScheduleRow] = []
-        out.reserveCapacity(t.method == .bullet ? 1 : t.periods)
+    static func schedule(for t: Input) throws(KernelError) -> Schedule {
+        var compact: [CompactRow] = []
+        compact.reserveCapacity(t.method == .bullet ? 1 : t.periods)
         do {
-            try run(t, Int128.self, into: &out)
+            try run(t, Int128.self) { r in
+                compact.append(CompactRow(period: r.period, kind: .installment, dueDate: r.dueDate, principal: r.principal,
+                                          interest: r.interest, carried: 0, balance: r.balance))
+            }
+            return Schedule(storage: .compact(compact), scale: t.scale)
         } catch {
-            out.removeAll(keepingCapacity: true)
-            do { try run(t, BigInt.self, into: &out) } catch {
+            var wide: [ScheduleRow] = []
+            do {
+                try run(t, BigInt.self) { r in
+                    wide.append(ScheduleRow(period: r.period, dueDate: r.dueDate, kind: .installment, principal: r.principal.wide,
+                                            interest: r.interest.wide, carried: .small(0), balance: r.balance.wide, scale: t.scale))
+                }
+            } catch {
                 throw KernelError(.outOfRange, field: "", "internal arithmetic failure")
             }
+            return Schedule(storage: .wide(wide), scale: t.scale)
         }
-        return out
+    }
+
+    /// One computed row in the engine's integer type.
+    struct Row<N: ExactInteger> {
+        var period: Int
+        var dueDate: CivilDate
+        var principal: N
+        var interest: N
+        var balance: N
     }
 
     /// Appends the rows of `t`, all arithmetic in `N`.
-    static func run<N: ExactInteger>(_ t: Input, _: N.Type, into out: inout [ScheduleRow]) throws(ArithmeticOverflow) {
-        let mode = t.rounding, scale = t.scale
+    static func run<N: ExactInteger>(_ t: Input, _: N.Type, emit: (Row<N>) -> Void) throws(ArithmeticOverflow) {
+        let mode = t.rounding
         let p = try t.principal.exact(N.self)
         let rn = try t.rate.numerator.exact(N.self)
         let rdBase = try t.rate.denominator.exact(N.self)
@@ -64,8 +82,7 @@ enum LoanEngine {
         if t.method == .bullet {
             let due = t.dueDate(1)
             let i = try interest(p, t.from, due)
-            out.append(ScheduleRow(period: 1, dueDate: due, kind: .installment, principal: p.wide, interest: i.wide,
-                                   carried: .small(0), balance: .small(0), scale: scale))
+            emit(Row(period: 1, dueDate: due, principal: p, interest: i, balance: .zero))
             return
         }
         let n = t.periods
@@ -106,8 +123,7 @@ enum LoanEngine {
             }
             if k == n { pr = balance }
             balance = try balance.minus(pr)
-            out.append(ScheduleRow(period: k, dueDate: due, kind: .installment, principal: pr.wide, interest: i.wide,
-                                   carried: .small(0), balance: balance.wide, scale: scale))
+            emit(Row(period: k, dueDate: due, principal: pr, interest: i, balance: balance))
             // After payoff no zero-payment row follows; a flat loan's fee rows are not zero.
             if t.stopAtPayoff && balance.signum == 0 && (t.method != .flat || fee.signum == 0) { break }
             from = due

@@ -81,6 +81,6 @@ public struct LoanTerms: Sendable, Hashable {
 
     /// Computes the contractual schedule (SPEC §3).
     public func schedule() throws(KernelError) -> Schedule {
-        Schedule(rows: try LoanEngine.rows(for: self), scale: scale)
+        try LoanEngine.schedule(for: self)
     }
 }

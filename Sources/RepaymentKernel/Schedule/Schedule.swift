@@ -63,21 +63,101 @@ public struct ScheduleRow: Sendable, Hashable {
     }
 }
 
+/// A row of the machine-integer fast path: plain old data, no reference
+/// counting, copied and formatted without allocation.
+struct CompactRow: Sendable, Hashable {
+    var period: Int
+    var kind: RowKind
+    var dueDate: CivilDate
+    var principal: Int128
+    var interest: Int128
+    var carried: Int128
+    var balance: Int128
+}
+
+extension ScheduleRow {
+    init(_ r: CompactRow, scale: Int) {
+        self.init(period: r.period, dueDate: r.dueDate, kind: r.kind, principal: .small(r.principal),
+                  interest: .small(r.interest), carried: .small(r.carried), balance: .small(r.balance), scale: scale)
+    }
+}
+
 /// A computed repayment schedule: its rows and totals.
 public struct Schedule: Sendable, Hashable {
-    /// The payments in date order.
-    public var rows: [ScheduleRow]
+    enum Storage: Sendable, Hashable {
+        /// Every amount fits `Int128` (the fast path).
+        case compact([CompactRow])
+        /// Any magnitude.
+        case wide([ScheduleRow])
+    }
+    var storage: Storage
     /// Digits after the decimal point of every amount.
     public var scale: Int
 
+    init(storage: Storage, scale: Int) {
+        self.storage = storage
+        self.scale = scale
+    }
+
+    /// A schedule of the given rows.
+    public init(rows: [ScheduleRow], scale: Int) {
+        self.init(storage: .wide(rows), scale: scale)
+    }
+
+    /// The payments in date order.
+    public var rows: [ScheduleRow] {
+        switch storage {
+        case .compact(let r): return r.map { ScheduleRow($0, scale: scale) }
+        case .wide(let r): return r
+        }
+    }
+
+    /// The number of payments.
+    public var count: Int {
+        switch storage {
+        case .compact(let r): return r.count
+        case .wide(let r): return r.count
+        }
+    }
+
+    /// Sums of the principal, interest and carried columns.
+    var columnSums: (principal: WideInteger, interest: WideInteger, carried: WideInteger) {
+        switch storage {
+        case .compact(let rows):
+            var p: Int128 = 0, i: Int128 = 0, c: Int128 = 0
+            var overflow = false
+            for r in rows {
+                var o1 = false, o2 = false, o3 = false
+                (p, o1) = p.addingReportingOverflow(r.principal)
+                (i, o2) = i.addingReportingOverflow(r.interest)
+                (c, o3) = c.addingReportingOverflow(r.carried)
+                if o1 || o2 || o3 { overflow = true; break }
+            }
+            if !overflow { return (.small(p), .small(i), .small(c)) }
+            return Schedule(rows: self.rows, scale: scale).columnSums
+        case .wide(let rows):
+            var p = WideInteger.small(0), i = WideInteger.small(0), c = WideInteger.small(0)
+            for r in rows { p = p + r.principal.units; i = i + r.interest.units; c = c + r.carried.units }
+            return (p, i, c)
+        }
+    }
+
     /// Sum of all payments.
-    public var totalPayable: Money { rows.reduce(Money.zero(scale: scale)) { $0 + $1.payment } }
+    public var totalPayable: Money { let s = columnSums; return Money(units: s.principal + s.interest + s.carried, scale: scale) }
     /// Sum of the interest column.
-    public var totalInterest: Money { rows.reduce(Money.zero(scale: scale)) { $0 + $1.interest } }
+    public var totalInterest: Money { Money(units: columnSums.interest, scale: scale) }
     /// Sum of the principal column.
-    public var totalPrincipal: Money { rows.reduce(Money.zero(scale: scale)) { $0 + $1.principal } }
+    public var totalPrincipal: Money { Money(units: columnSums.principal, scale: scale) }
     /// Sum of the carried column.
-    public var totalCarried: Money { rows.reduce(Money.zero(scale: scale)) { $0 + $1.carried } }
+    public var totalCarried: Money { Money(units: columnSums.carried, scale: scale) }
     /// The last due date, nil for an empty schedule.
-    public var lastDue: CivilDate? { rows.last?.dueDate }
+    public var lastDue: CivilDate? {
+        switch storage {
+        case .compact(let r): return r.last?.dueDate
+        case .wide(let r): return r.last?.dueDate
+        }
+    }
+
+    public static func == (a: Schedule, b: Schedule) -> Bool { a.scale == b.scale && a.rows == b.rows }
+    public func hash(into h: inout Hasher) { h.combine(scale); h.combine(rows) }
 }
