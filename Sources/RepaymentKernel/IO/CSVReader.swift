@@ -25,11 +25,14 @@ public struct CSVSyntaxError: Error, Sendable, Equatable {
     public var line: Int
     /// Human-readable description of the problem.
     public var message: String
+    /// True when reading failed (read(2) returned an error), false for a syntax error.
+    public var isIOError: Bool
 
     /// Creates an error for `line` with `message`.
-    public init(line: Int, message: String) {
+    public init(line: Int, message: String, isIOError: Bool = false) {
         self.line = line
         self.message = message
+        self.isIOError = isIOError
     }
 }
 
@@ -74,6 +77,11 @@ public final class CSVReader {
     private var fieldCountHint = 8   // field count of the previous record (for reserveCapacity)
     private var scratch: [UInt8] = []  // unescaping buffer for quoted fields containing `""`
     private var pendingError: CSVSyntaxError?
+    private var totalRead = 0        // bytes obtained from read(2) (or given in memory)
+
+    /// Bytes of input consumed so far: everything up to the end of the last record returned
+    /// (plus any blank lines skipped). For a progress display: compare with the file size.
+    public var bytesConsumed: Int { totalRead - (end - start) }
 
     /// Reads from a file descriptor in chunks of `chunkSize` bytes using read(2).
     ///
@@ -96,6 +104,7 @@ public final class CSVReader {
         cap = Swift.max(1, bytes.count)
         buf = storage
         end = bytes.count
+        totalRead = bytes.count
         fd = -1
         eof = true
     }
@@ -166,12 +175,13 @@ public final class CSVReader {
             let n = read(fd, buf + end, cap - end)
             if n > 0 {
                 end += n
+                totalRead += n
             } else if n == 0 {
                 eof = true
                 return
             } else if errno != EINTR {
                 let code = errno
-                throw CSVSyntaxError(line: line, message: "I/O error: read(2) failed: \(String(cString: strerror(code))) (errno \(code))")
+                throw CSVSyntaxError(line: line, message: "I/O error: read(2) failed: \(String(cString: strerror(code))) (errno \(code))", isIOError: true)
             }
         }
     }
