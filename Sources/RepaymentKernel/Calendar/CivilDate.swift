@@ -39,6 +39,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// - Throws: `KernelError` naming `field`: `not a date (expected YYYY-MM-DD)`
     ///   for a malformed string, `no such date` for `2025-02-30` or `2024-13-01`.
     public init(parsing text: some StringProtocol, field: String = "date") throws(KernelError) {
+        if let ymd = text.utf8.withContiguousStorageIfAvailable({ CivilDate.fields(of: $0) }), let (y, m, d) = ymd,
+           (1...9999).contains(y), (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(year: y, month: m) {
+            self.init(unchecked: y, m, d)
+            return
+        }
         let u = Array(text.utf8)
         func digit(_ i: Int) -> Int? { let c = u[i]; return (c >= 48 && c <= 57) ? Int(c - 48) : nil }
         guard u.count == 10, u[4] == 45, u[7] == 45,
@@ -51,6 +56,22 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
             throw KernelError(field: field, "no such date: '\(text)'")
         }
         self.init(unchecked: y, m, d)
+    }
+
+    /// `YYYY-MM-DD` digits, unvalidated; nil for another shape.
+    static func fields(of u: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int)? {
+        guard u.count == 10, u[4] == 45, u[7] == 45 else { return nil }
+        func number(_ from: Int, _ to: Int) -> Int? {
+            var v = 0
+            for i in from..<to {
+                let d = u[i] &- 48
+                if d > 9 { return nil }
+                v = v * 10 + Int(d)
+            }
+            return v
+        }
+        guard let y = number(0, 4), let m = number(5, 7), let d = number(8, 10) else { return nil }
+        return (y, m, d)
     }
 
     /// Whether `year` is a Gregorian leap year.

@@ -35,6 +35,10 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     ///
     /// - Parameter field: the input's name, used in error messages.
     public init(parsing text: some StringProtocol, scale: Int = 2, field: String = "amount") throws(KernelError) {
+        if (0...6).contains(scale), let (v, frac) = DecimalText.fast(text), frac <= scale {
+            self.init(units: .small(Int128(_low: v, _high: 0) * Int128(_low: ByteWriter.powersOfTen[scale - frac], _high: 0)), scale: scale)
+            return
+        }
         let s = Substring(text)
         guard (0...6).contains(scale) else { throw KernelError(.outOfRange, field: "scale", "must be 0 to 6: '\(scale)'") }
         let (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a decimal amount")
@@ -125,6 +129,28 @@ enum MoneyFormat {
 
 /// Strict parsing of the plain decimal syntax of SPEC §7.
 enum DecimalText {
+    /// The fast path: `digits[.digits]` with at most 18 digits in all, as an
+    /// integer of all digits and the count of fraction digits; nil for
+    /// anything else (the slow path then parses or explains the error).
+    static func fast(_ text: some StringProtocol) -> (UInt64, Int)? {
+        var v: UInt64 = 0, n = 0, frac = -1, intDigits = 0
+        for c in text.utf8 {
+            if c == 46 {
+                if frac >= 0 { return nil }
+                frac = 0
+                continue
+            }
+            let d = c &- 48
+            if d > 9 { return nil }
+            n += 1
+            if n > 18 { return nil }
+            v = v &* 10 &+ UInt64(d)
+            if frac >= 0 { frac += 1 } else { intDigits += 1 }
+        }
+        if intDigits == 0 || frac == 0 { return nil }
+        return (v, max(frac, 0))
+    }
+
     /// Splits `digits[.digits]` into integer and fraction digits. A leading
     /// `-` is reported as `must not be negative`; any other deviation as `what`.
     static func split(_ s: Substring, field: String, what: String) throws(KernelError) -> (Substring.UTF8View.SubSequence, Substring.UTF8View.SubSequence) {

@@ -18,6 +18,13 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `digits[.digits]` with an optional trailing `%` (SPEC §7).
     public init(parsing text: some StringProtocol, field: String = "rate") throws(KernelError) {
+        let whole = Substring(text)
+        let percentFast = whole.utf8.last == 37
+        if let (v, frac) = DecimalText.fast(percentFast ? whole.dropLast() : whole), frac <= 16 {
+            self.init(numerator: .small(Int128(_low: v, _high: 0)),
+                      denominator: .powerOfTen(frac + (percentFast ? 2 : 0)))
+            return
+        }
         var s = Substring(text)
         var percent = false
         if s.hasSuffix("%") { percent = true; s = s.dropLast() }

@@ -92,12 +92,19 @@ internal enum WideInteger: Sendable {
 
     /// `10^k`.
     static func powerOfTen(_ k: Int) -> WideInteger {
+        if k < smallPowersOfTen.count { return .small(smallPowersOfTen[k]) }
         if k <= 38 {
             var v: Int128 = 1
             for _ in 0..<k { v *= 10 }
             return .small(v)
         }
         return WideInteger(BigInt(10).power(k))
+    }
+
+    static let smallPowersOfTen: [Int128] = (0...20).map { k in
+        var v: Int128 = 1
+        for _ in 0..<k { v *= 10 }
+        return v
     }
 
     /// Parses ASCII digits (non-empty, digits only).

@@ -53,31 +53,40 @@ public enum BatchFormatter {
         let scale = schedule.scale
         switch schedule.storage {
         case .compact(let rows):
-            for r in rows {
-                out.append(contentsOf: quotedID)
-                out.append(44)
-                appendInt(r.period, to: &out)
-                out.append(44)
-                r.dueDate.append(to: &out)
-                out.append(44)
-                appendKind(r.kind, to: &out)
-                out.append(44)
-                let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
-                let (payment, o2) = pi.addingReportingOverflow(r.carried)
-                if o1 || o2 {
-                    MoneyFormat.append(WideInteger.small(r.principal) + .small(r.interest) + .small(r.carried), scale: scale, to: &out)
-                } else {
-                    MoneyFormat.append(payment, scale: scale, to: &out)
+            let room = quotedID.count + 5 * ByteWriter.maxAmountBytes + 48
+            quotedID.withUnsafeBufferPointer { id in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+                    for r in rows {
+                        var w = ByteWriter(p: buffer.baseAddress!)
+                        w.bytes(id)
+                        w.byte(44)
+                        w.unsigned(UInt64(r.period))
+                        w.byte(44)
+                        w.date(r.dueDate)
+                        w.byte(44)
+                        kindBytes(r.kind).withUnsafeBufferPointer { w.bytes($0) }
+                        w.byte(44)
+                        let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
+                        let (payment, o2) = pi.addingReportingOverflow(r.carried)
+                        if o1 || o2 {
+                            var tmp: [UInt8] = []
+                            MoneyFormat.append(WideInteger.small(r.principal) + .small(r.interest) + .small(r.carried), scale: scale, to: &tmp)
+                            tmp.withUnsafeBufferPointer { w.bytes($0) }
+                        } else {
+                            w.amount(payment, scale: scale)
+                        }
+                        w.byte(44)
+                        w.amount(r.principal, scale: scale)
+                        w.byte(44)
+                        w.amount(r.interest, scale: scale)
+                        w.byte(44)
+                        w.amount(r.carried, scale: scale)
+                        w.byte(44)
+                        w.amount(r.balance, scale: scale)
+                        w.byte(10)
+                        out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
+                    }
                 }
-                out.append(44)
-                MoneyFormat.append(r.principal, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.interest, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.carried, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.balance, scale: scale, to: &out)
-                out.append(10)
             }
         case .wide(let rows):
             for r in rows {
@@ -104,11 +113,18 @@ public enum BatchFormatter {
     }
 
     static func appendKind(_ kind: RowKind, to out: inout [UInt8]) {
+        out.append(contentsOf: kindBytes(kind))
+    }
+
+    private static let kindInstallment = Array("installment".utf8), kindDown = Array("down".utf8),
+                       kindDeferral = Array("deferral".utf8), kindLump = Array("lump".utf8)
+
+    static func kindBytes(_ kind: RowKind) -> [UInt8] {
         switch kind {
-        case .installment: out.append(contentsOf: [105, 110, 115, 116, 97, 108, 108, 109, 101, 110, 116] as [UInt8])
-        case .down: out.append(contentsOf: [100, 111, 119, 110] as [UInt8])
-        case .deferral: out.append(contentsOf: [100, 101, 102, 101, 114, 114, 97, 108] as [UInt8])
-        case .lump: out.append(contentsOf: [108, 117, 109, 112] as [UInt8])
+        case .installment: return kindInstallment
+        case .down: return kindDown
+        case .deferral: return kindDeferral
+        case .lump: return kindLump
         }
     }
 

@@ -236,8 +236,9 @@ private struct RowReader {
 
     /// The loan's rate from exactly one of `rate`, `daily_rate`, `fee_rate`.
     func interestRate(method: RepaymentMethod, basis: DayCountBasis, required: Bool) throws(KernelError) -> Rate? {
-        let given = [Column.rate, .daily_rate, .fee_rate].filter { cell($0) != nil }.map(\.name)
-        if given.count > 1 {
+        let hasRate = cell(.rate) != nil, hasDaily = cell(.daily_rate) != nil, hasFee = cell(.fee_rate) != nil
+        if (hasRate ? 1 : 0) + (hasDaily ? 1 : 0) + (hasFee ? 1 : 0) > 1 {
+            let given = [Column.rate, .daily_rate, .fee_rate].filter { cell($0) != nil }.map(\.name)
             throw KernelError(field: given[1], "give only one of rate, daily_rate, fee_rate (also \(given[0]))")
         }
         let r = try rate(.rate), d = try rate(.daily_rate), f = try rate(.fee_rate)

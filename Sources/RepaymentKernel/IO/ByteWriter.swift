@@ -1,0 +1,65 @@
+/// Forward writing of ASCII numbers into raw memory: the inner loop of the
+/// CSV writers. Callers reserve enough room (see `maxAmountBytes`).
+struct ByteWriter {
+    var p: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    /// The most bytes one `Int128` amount can take: sign, 39 digits, point.
+    static let maxAmountBytes = 42
+
+    static let powersOfTen: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
+
+    mutating func byte(_ b: UInt8) {
+        p[count] = b
+        count += 1
+    }
+
+    mutating func bytes(_ b: UnsafeBufferPointer<UInt8>) {
+        guard let base = b.baseAddress, b.count > 0 else { return }
+        (p + count).update(from: base, count: b.count)
+        count += b.count
+    }
+
+    /// Writes `v` with at least `minDigits` digits (zero-padded).
+    mutating func unsigned(_ v: UInt64, minDigits: Int = 1) {
+        var digits = 1
+        var t = v
+        while t >= 10 { t /= 10; digits += 1 }
+        if digits < minDigits { digits = minDigits }
+        var q = v
+        var i = count + digits
+        while i > count {
+            i -= 1
+            p[i] = 48 &+ UInt8(truncatingIfNeeded: q % 10)
+            q /= 10
+        }
+        count += digits
+    }
+
+    /// Writes `v` minor units at `scale` (0...6): `-12.30`, `0.05`, `7` at scale 0.
+    mutating func amount(_ v: Int128, scale: Int) {
+        let m = v.magnitude
+        guard m._high == 0, scale <= 6 else {
+            var tmp: [UInt8] = []
+            MoneyFormat.append(v, scale: scale, to: &tmp)
+            tmp.withUnsafeBufferPointer { bytes($0) }
+            return
+        }
+        if v < 0 { byte(45) }
+        let pow = ByteWriter.powersOfTen[scale]
+        let (whole, frac) = m._low.quotientAndRemainder(dividingBy: pow)
+        unsigned(whole)
+        if scale > 0 {
+            byte(46)
+            unsigned(frac, minDigits: scale)
+        }
+    }
+
+    mutating func date(_ d: CivilDate) {
+        unsigned(UInt64(d.year), minDigits: 4)
+        byte(45)
+        unsigned(UInt64(d.month), minDigits: 2)
+        byte(45)
+        unsigned(UInt64(d.day), minDigits: 2)
+    }
+}
