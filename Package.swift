@@ -11,6 +11,9 @@ var package = Package(
     products: [
         .library(name: "RepaymentKernel", targets: ["RepaymentKernel"]),
         .executable(name: "repay", targets: ["RepayCLI"]),
+        // The C API (Sources/CRepayKernel/include/repaykernel.h): librepaykernel.so and librepaykernel-static.a.
+        .library(name: "repaykernel", type: .dynamic, targets: ["RepayKernelC"]),
+        .library(name: "repaykernel-static", type: .static, targets: ["RepayKernelC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,6 +34,13 @@ var package = Package(
                 "RepaymentKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Header-only: the hand-written C API header, the single source of truth.
+        .target(name: "CRepayKernel"),
+        // Implements repaykernel.h with `@c @implementation`.
+        .target(
+            name: "RepayKernelC",
+            dependencies: ["RepaymentKernel", "CRepayKernel"]
         ),
         .testTarget(
             name: "RepaymentKernelTests",

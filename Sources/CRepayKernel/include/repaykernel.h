@@ -1,0 +1,407 @@
+/*
+ * repaykernel.h -- the C API of RepaymentKernel, an exact repayment-schedule
+ * kernel (loan schedules, arrears, negotiated repayment plans, APR).
+ *
+ * This header is hand-written and is the single source of truth of the ABI:
+ * the Swift implementation (Sources/RepayKernelC) declares every function
+ * with `@c @implementation`, so the Swift compiler checks each signature
+ * against this file. The calculations are those of SPEC.md; every amount is
+ * exact (GMP rationals inside) and no `double` appears anywhere in this ABI.
+ *
+ * BUILD AND LINK (from the package root; the paths are those of a Linux
+ * toolchain installed at /opt/swift -- substitute $(dirname $(which swift))/..)
+ *
+ *   swift build -c release
+ *
+ * Shared library (.build/release/librepaykernel.so; it carries a RUNPATH to
+ * the Swift runtime, so only its own directory needs an rpath):
+ *
+ *   gcc -std=c11 -ISources/CRepayKernel/include app.c \
+ *       -L.build/release -lrepaykernel -Wl,-rpath,$PWD/.build/release -o app
+ *
+ * Static library (.build/release/librepaykernel-static.a). It holds the
+ * kernel's objects but not the Swift runtime, which comes from the
+ * toolchain's shared libraries. The toolchain's swiftrt.o MUST be linked
+ * too: without it the Swift runtime's metadata lookups silently fail.
+ *
+ *   gcc -std=c11 -ISources/CRepayKernel/include app.c \
+ *       .build/release/librepaykernel-static.a \
+ *       /opt/swift/usr/lib/swift/linux/x86_64/swiftrt.o \
+ *       -L/opt/swift/usr/lib/swift/linux \
+ *       -lswiftCore -lswift_Concurrency -lswiftGlibc -lswiftDispatch -ldispatch \
+ *       -lgmp -lm -lpthread \
+ *       -Wl,-rpath,/opt/swift/usr/lib/swift/linux -o app
+ *
+ * Python: bindings/python/repaykernel.py loads librepaykernel.so with ctypes.
+ *
+ * CONVENTIONS (read once, they hold for every function below)
+ *
+ * - Every function that can fail returns an `int` status code (RK_OK = 0 on
+ *   success; the codes are pinned below and never renumbered). rk_errstr()
+ *   describes a code in English.
+ * - Handles (rk_request, rk_result) are opaque. Each has one owner, who
+ *   releases it with its rk_*_free() function; rk_*_free(NULL) is a no-op.
+ *   Using a handle after freeing it is undefined behaviour (as in C).
+ * - A NULL handle or a NULL output pointer where one is required is reported
+ *   as RK_MISUSE, never a crash. Strings passed in are NUL-terminated UTF-8;
+ *   bytes that are not valid UTF-8 are rejected with RK_INVALID.
+ * - A failing rk_request_* / rk_compute call records a message on its
+ *   request handle: rk_request_errmsg() ("field: problem", the same words as
+ *   `repay batch` uses) and rk_request_errfield() (the key at fault).
+ * - Amounts come out two ways: as decimal strings with exactly `scale`
+ *   decimals ("10000.00", any magnitude, never rounded), and as int64_t
+ *   counts of the minor unit (cents at scale 2), which return RK_RANGE when
+ *   the amount does not fit (a principal of 10^40 works as a string).
+ * - Strings returned as `const char *` are owned by the handle they came
+ *   from and stay valid until that handle is freed (or, for error messages,
+ *   until the next call on it). Strings returned through `char **` are owned
+ *   by the caller and must be released with rk_free().
+ * - No input can kill the host process: no Swift trap, no GMP abort, no
+ *   assertion. Bad input gets a status code and a message naming the field.
+ *
+ * THREAD SAFETY
+ *
+ * The library keeps no global mutable state. Independent handles may be used
+ * on different threads at the same time. One rk_request must not be used by
+ * two threads at once (it records error messages). An rk_result is
+ * immutable once rk_compute() has returned it: any number of threads may
+ * read it concurrently. rk_run_csv() and rk_run_json() are fully reentrant.
+ *
+ * WHY KEY/VALUE PAIRS AND NOT A STRUCT OF TERMS
+ *
+ * A request is built with rk_request_set(req, "principal", "10000") using
+ * the column names and cell syntax of the batch CSV contract (SPEC §7):
+ *  1. It is the same validated path as `repay batch` and the CLI: the same
+ *     parser checks each cell, so the C API accepts exactly what a CSV row
+ *     accepts, rejects what it rejects, and reports the same messages.
+ *  2. Values stay exact: "10000.50" and "14.4%" are decimal text; a struct
+ *     would need doubles (forbidden here) or a decimal encoding of its own.
+ *  3. It stays ABI-stable: a column added to the contract later is a new
+ *     key, not a new struct layout, so old binaries keep working.
+ */
+#ifndef REPAYKERNEL_H
+#define REPAYKERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+/** The version of this header, as text and as MAJOR*1000000 + MINOR*1000 + PATCH. */
+#define RK_VERSION        "1.0.0"
+#define RK_VERSION_MAJOR  1
+#define RK_VERSION_MINOR  0
+#define RK_VERSION_PATCH  0
+#define RK_VERSION_NUMBER 1000000
+
+/**
+ * The version of the linked library, to compare with RK_VERSION_NUMBER
+ * (a program built against a newer header than the library it runs with
+ * may call functions the library does not have).
+ * Thread safety: any thread. Never fails.
+ */
+int rk_version_number(void);
+
+/**
+ * The version of the linked library as text, "MAJOR.MINOR.PATCH".
+ * Returns a static string; never NULL; do not free it.
+ * Thread safety: any thread. Never fails.
+ */
+const char *rk_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes (pinned: values never change; new codes may be added)
+ * ------------------------------------------------------------------------ */
+
+#define RK_OK       0  /* success */
+#define RK_ERROR    1  /* internal error (a kernel invariant failed); please report it */
+#define RK_INVALID  2  /* an input field is malformed, missing or not allowed here */
+#define RK_RANGE    3  /* a value is well formed but out of range, or does not fit int64_t */
+#define RK_FORMAT   4  /* a whole document (CSV or JSON) is unusable: header, quoting, syntax */
+#define RK_MISUSE   5  /* API misuse: NULL handle or output pointer, row index or selector out of range */
+#define RK_NOMEM    6  /* memory allocation failed */
+#define RK_PARTIAL  7  /* rk_run_*: the output is complete, but at least one row has status=error */
+
+/**
+ * A static English description of a status code ("RK_RANGE: value out of
+ * range" style); "unknown status code" for a value not listed above.
+ * Never NULL; do not free it. Thread safety: any thread.
+ */
+const char *rk_errstr(int status);
+
+/* ------------------------------------------------------------------------
+ * Memory
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Releases a string or buffer returned through a `char **` parameter of this
+ * library (rk_run_csv, rk_run_json). rk_free(NULL) is a no-op. Use this, not
+ * free(), so the library can change its allocator.
+ */
+void rk_free(void *p);
+
+/* ------------------------------------------------------------------------
+ * Requests: the terms of one loan or one negotiated plan, as key/value pairs
+ * ------------------------------------------------------------------------ */
+
+typedef struct rk_request rk_request;  /* opaque */
+
+/**
+ * Creates an empty request (every key at its default) in *out.
+ * Ownership: the caller owns *out and releases it with rk_request_free().
+ * Returns RK_OK, or RK_MISUSE when out is NULL.
+ * Thread safety: any thread.
+ */
+int rk_request_new(rk_request **out);
+
+/**
+ * Releases a request and every string it returned. rk_request_free(NULL) is
+ * a no-op. Results computed from it stay valid (they own their data).
+ */
+void rk_request_free(rk_request *req);
+
+/**
+ * Sets one key to a value: a column name of the batch CSV contract and a
+ * cell in its syntax (SPEC §7), for example
+ *     rk_request_set(req, "principal", "10000");
+ *     rk_request_set(req, "rate", "14.4%");
+ *     rk_request_set(req, "start", "2024-01-15");
+ * A NULL or empty value resets the key to its default, like an empty cell.
+ * Setting a key again replaces its value. The value is validated only by
+ * rk_compute(), together with the other keys, so that errors depending on
+ * several keys (for example rate with fee_rate) are reported the same way
+ * as by `repay batch`.
+ *
+ * Keys -- loan: id, principal, rate, daily_rate, fee_rate, term, method,
+ *   start, first_due, basis, rounding, scale; plan (a request with as_of):
+ *   as_of, paid_through, overdue_principal, overdue_interest,
+ *   accrued_interest, penalty, fees, markup, compound, waive_penalty,
+ *   waive_interest, waive_fees, capitalize, down_payment, defer_months,
+ *   deferral_interest, then, installments, plan_method, plan_rate, max_term.
+ *   `id` is optional here (default "loan", or "plan" with as_of).
+ *
+ * Returns RK_OK; RK_INVALID for an unknown or empty key (the message
+ * suggests the closest key) or a key or value that is not valid UTF-8;
+ * RK_MISUSE when req or key is NULL. The strings are copied.
+ * Thread safety: one thread at a time per request.
+ */
+int rk_request_set(rk_request *req, const char *key, const char *value);
+
+/**
+ * Resets every key of the request to its default, so it can be reused.
+ * Returns RK_OK, or RK_MISUSE when req is NULL.
+ */
+int rk_request_clear(rk_request *req);
+
+/**
+ * The message of the last failed call on this request ("principal: must
+ * not be negative: '-3.20'"), or "" when the last call succeeded. For a NULL
+ * req, a static message saying so. Never NULL.
+ * Lifetime: owned by req; valid until the next call on req or its release.
+ */
+const char *rk_request_errmsg(const rk_request *req);
+
+/**
+ * The key (CSV column) at fault in the last failed call on this request
+ * ("principal"), or "" when none applies or the last call succeeded.
+ * Never NULL. Lifetime: as rk_request_errmsg().
+ */
+const char *rk_request_errfield(const rk_request *req);
+
+/* ------------------------------------------------------------------------
+ * Computing
+ * ------------------------------------------------------------------------ */
+
+typedef struct rk_result rk_result;  /* opaque, immutable */
+
+/**
+ * Computes the request: a loan schedule when as_of is not set, a negotiated
+ * plan (SPEC §5) when it is. On success *out is a new result owned by the
+ * caller (release it with rk_result_free()); on failure *out is set to NULL
+ * and the message is in rk_request_errmsg(req).
+ *
+ * Returns RK_OK; RK_INVALID for a malformed, missing or disallowed field
+ * (the message names it); RK_RANGE for a value out of range (a term above
+ * 1200 months, a date after 9999-12-31, ...); RK_ERROR if a kernel
+ * invariant failed; RK_MISUSE when req or out is NULL.
+ * Thread safety: one thread at a time per request; the result may be handed
+ * to any thread.
+ */
+int rk_compute(rk_request *req, rk_result **out);
+
+/**
+ * As rk_compute(), but the request must be a loan: a request with as_of
+ * fails with RK_INVALID naming as_of.
+ */
+int rk_schedule(rk_request *req, rk_result **out);
+
+/**
+ * As rk_compute(), but the request must be a negotiated plan: a request
+ * without as_of fails with RK_INVALID ("as_of: required for a plan").
+ */
+int rk_plan(rk_request *req, rk_result **out);
+
+/** Releases a result and every string it returned. rk_result_free(NULL) is a no-op. */
+void rk_result_free(rk_result *res);
+
+/* ------------------------------------------------------------------------
+ * Reading a result. Every getter only reads: a result may be read from any
+ * number of threads at once. Strings are owned by the result and valid
+ * until rk_result_free(res).
+ * ------------------------------------------------------------------------ */
+
+/** 1 when the result is a negotiated plan, 0 for a loan schedule or a NULL res. */
+int rk_result_is_plan(const rk_result *res);
+
+/** The request's id; "" for a NULL res. Never NULL. */
+const char *rk_result_id(const rk_result *res);
+
+/** Digits after the decimal point of every amount (0..6); -1 for a NULL res. */
+int rk_result_scale(const rk_result *res);
+
+/**
+ * The number of rows (payments), also the summary's `payments`. A plan with
+ * nothing left to pay has 0 rows. 0 for a NULL res.
+ */
+size_t rk_result_row_count(const rk_result *res);
+
+/* Amount columns of a row, for rk_row_amount() and rk_row_amount_int64(). */
+#define RK_ROW_PAYMENT    1  /* principal + interest + carried */
+#define RK_ROW_PRINCIPAL  2
+#define RK_ROW_INTEREST   3
+#define RK_ROW_CARRIED    4  /* interest, penalty and fees paid back without interest (plans) */
+#define RK_ROW_BALANCE    5  /* principal + carried still owed after the row */
+
+/**
+ * The period of row `row` (0-based index < rk_result_row_count()): 1, 2, ...
+ * and 0 for a plan's down payment. Returns -1 when res is NULL or row is out
+ * of range.
+ */
+int64_t rk_row_period(const rk_result *res, size_t row);
+
+/** The due date of a row, "YYYY-MM-DD"; NULL when res is NULL or row is out of range. */
+const char *rk_row_due_date(const rk_result *res, size_t row);
+
+/** The kind of a row: "installment", "down", "deferral" or "lump"; NULL as above. */
+const char *rk_row_kind(const rk_result *res, size_t row);
+
+/**
+ * An amount of a row (column: RK_ROW_*) as decimal text with exactly `scale`
+ * decimals, any magnitude; NULL when res is NULL or row or column is out of
+ * range.
+ */
+const char *rk_row_amount(const rk_result *res, size_t row, int column);
+
+/**
+ * An amount of a row as a count of minor units (cents at scale 2) in *out.
+ * Returns RK_OK; RK_RANGE when it does not fit int64_t (then *out is 0; use
+ * rk_row_amount()); RK_MISUSE when res or out is NULL or row or column is
+ * out of range.
+ */
+int rk_row_amount_int64(const rk_result *res, size_t row, int column, int64_t *out);
+
+/* Summary fields (the columns of the batch summary), for rk_result_summary(). */
+#define RK_SUM_TOTAL_PAYABLE    101  /* amount: the sum of all payments */
+#define RK_SUM_TOTAL_INTEREST   102  /* amount: total_payable - amount financed */
+#define RK_SUM_WAIVED_PENALTY   103  /* amount (0 for a loan) */
+#define RK_SUM_WAIVED_INTEREST  104  /* amount (0 for a loan) */
+#define RK_SUM_WAIVED_FEES      105  /* amount (0 for a loan) */
+#define RK_SUM_LAST_DUE         106  /* text: "YYYY-MM-DD", "" when there are no rows */
+#define RK_SUM_APR              107  /* text: nominal APR as a fraction, 6 decimals: "0.120001" */
+#define RK_SUM_EFFECTIVE_APR    108  /* text: effective APR, 6 decimals */
+
+/**
+ * A summary field (RK_SUM_*) as text, exactly as in the batch summary CSV;
+ * NULL when res is NULL or field is not an RK_SUM_* value.
+ */
+const char *rk_result_summary(const rk_result *res, int field);
+
+/**
+ * An amount field of the summary (RK_SUM_TOTAL_PAYABLE .. RK_SUM_WAIVED_FEES)
+ * as a count of minor units in *out. Returns RK_OK; RK_RANGE when it does
+ * not fit int64_t (*out is then 0); RK_MISUSE when res or out is NULL or
+ * field is not an amount field.
+ */
+int rk_result_summary_int64(const rk_result *res, int field, int64_t *out);
+
+/* ------------------------------------------------------------------------
+ * Whole-request entry points, for the thinnest bindings: text in, text out.
+ * Both are reentrant and keep no state between calls.
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Runs a whole batch CSV document (header row + data rows, SPEC §7) exactly
+ * as `repay batch` does and returns its two outputs, byte for byte what
+ * `repay batch --schedule S --summary M` would write.
+ *
+ * csv/csv_len: the document (need not be NUL-terminated; may contain a BOM,
+ *   CRLF line ends, blank lines). Invalid UTF-8 is read as U+FFFD, exactly
+ *   as `repay batch` reads it.
+ * schedule, summary: when not NULL, receive a new NUL-terminated string
+ *   (the schedule CSV and the summary CSV, header included) that the caller
+ *   releases with rk_free(); *_len (when not NULL) receive their lengths.
+ * errmsg: when not NULL, receives a new string (release with rk_free()): ""
+ *   on RK_OK and RK_PARTIAL, the reason on failure.
+ *
+ * Returns RK_OK when every row was computed; RK_PARTIAL when the outputs are
+ *   complete but some rows have status=error (`repay batch` exits 1);
+ *   RK_FORMAT when the document is unusable (no header, no id column, an
+ *   unknown, duplicate or empty column name, broken quoting; `repay batch`
+ *   exits 2): then *schedule and *summary are set to NULL;
+ *   RK_MISUSE when csv is NULL and csv_len > 0; RK_NOMEM.
+ */
+int rk_run_csv(const char *csv, size_t csv_len,
+               char **schedule, size_t *schedule_len,
+               char **summary, size_t *summary_len,
+               char **errmsg);
+
+/**
+ * Runs a JSON request and returns a JSON result.
+ *
+ * Input: one request object, or an array of them. A request object's keys
+ * are the keys of rk_request_set(); its values are strings ("10000.50",
+ * "14.4%"), JSON numbers (taken as their literal text, never through a
+ * binary float: 10000.50 is the amount 10000.50), booleans (for compound),
+ * or null (the default).
+ *   {"principal": "10000", "rate": "12%", "term": 12, "start": "2024-01-15"}
+ *
+ * Output (*result, NUL-terminated, release with rk_free()): for each
+ * request, in input order,
+ *   {"id": "loan", "status": "ok", "plan": false,
+ *    "rows": [{"period": 1, "due_date": "2024-02-15", "kind": "installment",
+ *              "payment": "888.49", "principal": "788.49", "interest": "100.00",
+ *              "carried": "0.00", "balance": "9211.51"}, ...],
+ *    "summary": {"payments": 12, "total_payable": "10661.86",
+ *                "total_interest": "661.86", "waived_penalty": "0.00",
+ *                "waived_interest": "0.00", "waived_fees": "0.00",
+ *                "last_due": "2025-01-15", "apr": "0.120001",
+ *                "effective_apr": "0.126826"}}
+ * or, for a request that failed,
+ *   {"id": "loan", "status": "error",
+ *    "error": {"code": 2, "name": "RK_INVALID", "field": "principal",
+ *              "message": "principal: must not be negative: '-3.20'"}}
+ * An array input gives an array of these. Amounts are decimal strings with
+ * exactly `scale` decimals; the row and summary figures are those of
+ * rk_result_*(), the same as the batch CSV.
+ *
+ * Returns RK_OK when every request succeeded; for a single object the status
+ *   of its failure (RK_INVALID, RK_RANGE, ...); for an array RK_PARTIAL when
+ *   some requests failed; RK_FORMAT when the document is not JSON or not an
+ *   object or array of objects (then *result is {"status": "error",
+ *   "error": {...}}, still valid JSON); RK_MISUSE when result is NULL, or
+ *   json is NULL and json_len > 0 (then *result is NULL); RK_NOMEM.
+ * In every case but RK_MISUSE, *result is a JSON text to be released.
+ */
+int rk_run_json(const char *json, size_t json_len, char **result, size_t *result_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REPAYKERNEL_H */

@@ -1,0 +1,236 @@
+// The objects behind the opaque handles of repaykernel.h.
+//
+// `rk_request` is a `RequestBox`, `rk_result` a `ResultBox`; a handle is the
+// object's address from `Unmanaged.passRetained(...).toOpaque()`, released by
+// the matching `rk_*_free`. Nothing here traps on any input: every failure is
+// a status code plus a message recorded on the request.
+
+import CRepayKernel
+import RepaymentKernel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The status code of a kernel error (the pinned `RK_*` values).
+func status(of error: KernelError) -> Int32 {
+    switch error.code {
+    case .invalidInput: return RK_INVALID
+    case .outOfRange: return RK_RANGE
+    case .unusableFile: return RK_FORMAT
+    case .io: return RK_ERROR
+    }
+}
+
+/// The name of a status code, for JSON output ("RK_INVALID").
+func statusName(_ s: Int32) -> String {
+    switch s {
+    case RK_OK: return "RK_OK"
+    case RK_ERROR: return "RK_ERROR"
+    case RK_INVALID: return "RK_INVALID"
+    case RK_RANGE: return "RK_RANGE"
+    case RK_FORMAT: return "RK_FORMAT"
+    case RK_MISUSE: return "RK_MISUSE"
+    case RK_NOMEM: return "RK_NOMEM"
+    case RK_PARTIAL: return "RK_PARTIAL"
+    default: return "RK_UNKNOWN"
+    }
+}
+
+/// A static C string (never freed).
+@inline(__always)
+func cString(_ s: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// Which kind of request a compute call accepts.
+enum Expect { case any, loan, plan }
+
+/// A failure of a request: status, field at fault, message (`field: problem`).
+struct RequestFailure: Error {
+    var status: Int32
+    var field: String
+    var message: String
+
+    init(status: Int32, field: String, message: String) {
+        self.status = status; self.field = field; self.message = message
+    }
+
+    init(_ e: KernelError) {
+        self.init(status: RepayKernelC.status(of: e), field: e.field, message: e.description)
+    }
+}
+
+/// The state of an `rk_request`: the cells set so far and the last error.
+final class RequestBox {
+    /// Key -> non-empty cell text.
+    private(set) var cells: [String: String] = [:]
+    /// Last error message and field (malloc'd), nil when the last call succeeded.
+    private var errmsg: UnsafeMutablePointer<CChar>? = nil
+    private var errfield: UnsafeMutablePointer<CChar>? = nil
+
+    deinit {
+        free(errmsg)
+        free(errfield)
+    }
+
+    var errorMessage: UnsafePointer<CChar> { errmsg.map { UnsafePointer($0) } ?? cString("") }
+    var errorField: UnsafePointer<CChar> { errfield.map { UnsafePointer($0) } ?? cString("") }
+
+    func succeed() {
+        free(errmsg); errmsg = nil
+        free(errfield); errfield = nil
+    }
+
+    /// Records a failure and returns its status.
+    @discardableResult
+    func fail(_ f: RequestFailure) -> Int32 {
+        succeed()
+        // strdup stops at an embedded NUL, which is what a C reader would see anyway.
+        errmsg = strdup(f.message)
+        errfield = strdup(f.field)
+        return f.status
+    }
+
+    func clear() { cells.removeAll(keepingCapacity: true) }
+
+    /// Sets `key` to `value` (nil or empty: the default), checking that the key is a known column.
+    func set(key: String, value: String?) throws(RequestFailure) {
+        guard !key.isEmpty else {
+            throw RequestFailure(status: RK_INVALID, field: "key", message: "key: must not be empty (expected a column name such as 'principal')")
+        }
+        if key != "id" {
+            // The header check of the CSV contract: the same names, the same "did you mean" hint.
+            do {
+                _ = try BatchColumns(header: ["id", key])
+            } catch {
+                throw RequestFailure(status: RK_INVALID, field: key, message: "\(key): \(error.problem)")
+            }
+        }
+        if let value, !value.isEmpty { cells[key] = value } else { cells.removeValue(forKey: key) }
+    }
+
+    /// Computes the request through the batch contract's row parser.
+    func compute(expect: Expect) throws(RequestFailure) -> ResultBox {
+        let isPlan = cells["as_of"] != nil
+        switch expect {
+        case .loan where isPlan:
+            throw RequestFailure(status: RK_INVALID, field: "as_of",
+                                 message: "as_of: a loan schedule has no as_of (compute a negotiated plan with rk_plan or rk_compute)")
+        case .plan where !isPlan:
+            throw RequestFailure(status: RK_INVALID, field: "as_of", message: "as_of: required for a plan")
+        default: break
+        }
+        let id = cells["id"] ?? (isPlan ? "plan" : "loan")
+        var header = ["id"], fields = [id]
+        for name in BatchColumns.all where name != "id" {
+            if let v = cells[name] { header.append(name); fields.append(v) }
+        }
+        do {
+            let columns = try BatchColumns(header: header)
+            let result = try BatchResult(columns.request(from: fields))
+            return ResultBox(id: id, isPlan: isPlan, result)
+        } catch {
+            throw RequestFailure(error)
+        }
+    }
+}
+
+/// An immutable `rk_result`: every string the getters return is laid out once
+/// in one NUL-separated arena, so reads never allocate and never mutate.
+final class ResultBox {
+    static let rowTexts = 7        // due_date, kind, payment, principal, interest, carried, balance
+    static let rowAmounts = 5      // payment ... balance
+    static let summaryTexts = 9    // total_payable ... effective_apr, id
+    static let summaryAmounts = 5  // total_payable ... waived_fees
+
+    let isPlan: Bool
+    let scale: Int32
+    let rowCount: Int
+    let periods: [Int64]
+    /// Offsets into `arena`: rowCount * rowTexts, then summaryTexts.
+    private let offsets: [Int]
+    /// rowCount * rowAmounts then summaryAmounts; nil where the amount does not fit Int64.
+    private let amounts: [Int64?]
+    private let arena: UnsafeMutablePointer<CChar>
+
+    /// Everything a getter can return, computed once.
+    let id: String
+    let result: BatchResult
+
+    init(id: String, isPlan: Bool, _ r: BatchResult) {
+        self.id = id
+        self.isPlan = isPlan
+        self.result = r
+        let rows = r.schedule.rows
+        self.scale = Int32(r.schedule.scale)
+        self.rowCount = rows.count
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count * 80 + 128)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(rows.count * Self.rowTexts + Self.summaryTexts)
+        var amounts: [Int64?] = []
+        amounts.reserveCapacity(rows.count * Self.rowAmounts + Self.summaryAmounts)
+        var periods: [Int64] = []
+        periods.reserveCapacity(rows.count)
+        func add(_ s: String) {
+            offsets.append(bytes.count)
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(0)
+        }
+        for row in rows {
+            periods.append(Int64(row.period))
+            offsets.append(bytes.count)
+            row.dueDate.append(to: &bytes)
+            bytes.append(0)
+            add(row.kind.rawValue)
+            for m in [row.payment, row.principal, row.interest, row.carried, row.balance] {
+                add(m.description)
+                amounts.append(m.minorUnitsInt64)
+            }
+        }
+        for m in [r.totalPayable, r.totalInterest, r.waivedPenalty, r.waivedInterest, r.waivedFees] {
+            add(m.description)
+            amounts.append(m.minorUnitsInt64)
+        }
+        add(r.schedule.lastDue?.description ?? "")
+        add(r.apr.nominal)
+        add(r.apr.effective)
+        add(id)
+        let arena = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
+        bytes.withUnsafeBufferPointer { src in
+            src.withMemoryRebound(to: CChar.self) { arena.initialize(from: $0.baseAddress!, count: $0.count) }
+        }
+        self.arena = arena
+        self.offsets = offsets
+        self.amounts = amounts
+        self.periods = periods
+    }
+
+    deinit { arena.deallocate() }
+
+    private func text(_ k: Int) -> UnsafePointer<CChar> { UnsafePointer(arena + offsets[k]) }
+
+    /// Text `k` (0..<rowTexts) of row `row`; nil when out of range.
+    func rowText(_ row: Int, _ k: Int) -> UnsafePointer<CChar>? {
+        guard row >= 0, row < rowCount, k >= 0, k < Self.rowTexts else { return nil }
+        return text(row * Self.rowTexts + k)
+    }
+
+    /// Amount `k` (0..<rowAmounts) of row `row`: .some(nil) when it does not fit Int64; nil when out of range.
+    func rowAmount(_ row: Int, _ k: Int) -> Int64?? {
+        guard row >= 0, row < rowCount, k >= 0, k < Self.rowAmounts else { return nil }
+        return .some(amounts[row * Self.rowAmounts + k])
+    }
+
+    /// Summary text `k` (0..<summaryTexts: 5 amounts, last_due, apr, effective_apr, id).
+    func summaryText(_ k: Int) -> UnsafePointer<CChar>? {
+        guard k >= 0, k < Self.summaryTexts else { return nil }
+        return text(rowCount * Self.rowTexts + k)
+    }
+
+    /// Summary amount `k` (0..<summaryAmounts), as `rowAmount`.
+    func summaryAmount(_ k: Int) -> Int64?? {
+        guard k >= 0, k < Self.summaryAmounts else { return nil }
+        return .some(amounts[rowCount * Self.rowAmounts + k])
+    }
+}
