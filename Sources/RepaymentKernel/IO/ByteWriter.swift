@@ -20,19 +20,31 @@ struct ByteWriter {
         count += b.count
     }
 
-    /// Writes `v` with at least `minDigits` digits (zero-padded).
+    /// Writes `v` with at least `minDigits` digits (zero-padded), two digits per division.
     mutating func unsigned(_ v: UInt64, minDigits: Int = 1) {
         var digits = 1
         var t = v
-        while t >= 10 { t /= 10; digits += 1 }
+        while t >= 100 { t /= 100; digits += 2 }
+        if t >= 10 { digits += 1 }
         if digits < minDigits { digits = minDigits }
         var q = v
         var i = count + digits
-        while i > count {
-            i -= 1
-            p[i] = 48 &+ UInt8(truncatingIfNeeded: q % 10)
-            q /= 10
+        while q >= 100 {
+            let r = q % 100
+            q /= 100
+            i -= 2
+            p[i] = 48 &+ UInt8(truncatingIfNeeded: r / 10)
+            p[i + 1] = 48 &+ UInt8(truncatingIfNeeded: r % 10)
         }
+        if q >= 10 {
+            i -= 2
+            p[i] = 48 &+ UInt8(truncatingIfNeeded: q / 10)
+            p[i + 1] = 48 &+ UInt8(truncatingIfNeeded: q % 10)
+        } else {
+            i -= 1
+            p[i] = 48 &+ UInt8(truncatingIfNeeded: q)
+        }
+        while i > count { i -= 1; p[i] = 48 }
         count += digits
     }
 
@@ -55,11 +67,16 @@ struct ByteWriter {
         }
     }
 
+    /// `YYYY-MM-DD` (years 1...9999, so fixed width).
     mutating func date(_ d: CivilDate) {
-        unsigned(UInt64(d.year), minDigits: 4)
-        byte(45)
-        unsigned(UInt64(d.month), minDigits: 2)
-        byte(45)
-        unsigned(UInt64(d.day), minDigits: 2)
+        let y = UInt8(truncatingIfNeeded: d.year / 100), yy = UInt8(truncatingIfNeeded: d.year % 100)
+        let m = UInt8(truncatingIfNeeded: d.month), dd = UInt8(truncatingIfNeeded: d.day)
+        p[count] = 48 &+ y / 10; p[count + 1] = 48 &+ y % 10
+        p[count + 2] = 48 &+ yy / 10; p[count + 3] = 48 &+ yy % 10
+        p[count + 4] = 45
+        p[count + 5] = 48 &+ m / 10; p[count + 6] = 48 &+ m % 10
+        p[count + 7] = 45
+        p[count + 8] = 48 &+ dd / 10; p[count + 9] = 48 &+ dd % 10
+        count += 10
     }
 }
