@@ -125,6 +125,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public func wholeMonthsAndDays(to other: CivilDate) -> (months: Int, days: Int) {
         guard self < other else { return (0, 0) }
         var k = (other.year - year) * 12 + (other.month - month)
+        // Same day of month (the usual case for due dates): whole months, no days.
+        if day == other.day { return (k, 0) }
         // adding(months: k) lands in other's month; step back if it passes `other`.
         if Swift.min(day, CivilDate.daysInMonth(year: other.year, month: other.month)) > other.day { k -= 1 }
         let base = adding(months: k)!

@@ -131,9 +131,32 @@ public enum BatchFormatter {
     /// Appends the summary line of a computed row.
     public static func appendSummary(id: String, _ result: BatchResult, to out: inout [UInt8]) {
         CSVWriter.appendField(id, to: &out)
+        let amounts = [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees]
+        if case .small(let nominal) = result.apr.nominalMillionths, case .small(let effective) = result.apr.effectiveMillionths,
+           amounts.allSatisfy({ if case .small = $0.units { return true } else { return false } }) {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8 * ByteWriter.maxAmountBytes + 40) { buffer in
+                var w = ByteWriter(p: buffer.baseAddress!)
+                for b in ",ok,".utf8 { w.byte(b) }
+                w.unsigned(UInt64(result.schedule.count))
+                for m in amounts {
+                    w.byte(44)
+                    if case .small(let v) = m.units { w.amount(v, scale: m.scale) }
+                }
+                w.byte(44)
+                if let last = result.schedule.lastDue { w.date(last) }
+                w.byte(44)
+                w.amount(nominal, scale: 6)
+                w.byte(44)
+                w.amount(effective, scale: 6)
+                w.byte(44)
+                w.byte(10)
+                out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
+            }
+            return
+        }
         out.append(contentsOf: ",ok,".utf8)
         appendInt(result.schedule.count, to: &out)
-        for m in [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees] {
+        for m in amounts {
             out.append(44)
             MoneyFormat.append(m.units, scale: m.scale, to: &out)
         }
