@@ -10,6 +10,9 @@ swift build -c release
 echo "== swift test (unit, property, golden, CLI tests)"
 swift test
 
+echo "== README examples (commands and Swift snippets)"
+bash Tests/readme.sh
+
 echo "== conformance (fixtures/conformance, a copy of ../shared/conformance)"
 bash Tests/conformance.sh .build/release/repay fixtures/conformance
 if [ -x ../shared/conformance/check.sh ]; then

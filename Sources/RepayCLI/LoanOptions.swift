@@ -70,7 +70,7 @@ func table(_ header: [String], _ rows: [[String]], footer: [String]? = nil, left
         r.enumerated().map { i, c in
             let pad = String(repeating: " ", count: widths[i] - c.count)
             return leftAligned.contains(i) ? c + pad : pad + c
-        }.joined(separator: "  ")
+        }.joined(separator: "  ").trimmingTrailingSpaces()
     }
     var out = line(header) + "\n"
     out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
@@ -94,6 +94,12 @@ func percent(_ fraction: String) -> String {
 }
 
 extension String {
+    fileprivate func trimmingTrailingSpaces() -> String {
+        var s = self
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+
     fileprivate func replacingDot() -> String { String(self.filter { $0 != "." }) }
 }
 

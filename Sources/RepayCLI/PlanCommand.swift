@@ -145,24 +145,26 @@ struct PlanCommand: ParsableCommand {
         let a = p.terms.arrears
         let scale = p.terms.scale
         var out = "Negotiated plan as of \(p.terms.asOf)\n\n"
-        let debt: [[String]] = [
+        let interest = a.overdueInterest + a.accruedInterest
+        let rows: [[String]] = [
             ["Principal not yet due", "\(a.principal)", ""],
             ["Overdue principal", "\(a.overduePrincipal)", ""],
-            ["Overdue interest", "\(a.overdueInterest)", ""],
-            ["Accrued interest", "\(a.accruedInterest)", ""],
+            ["Interest", "\(interest)", "\(p.waivedInterest)"],
+            ["  overdue", "\(a.overdueInterest)", ""],
+            ["  accrued", "\(a.accruedInterest)", ""],
             ["Penalty interest", "\(a.penalty)", "\(p.waivedPenalty)"],
             ["Fees", "\(a.fees)", "\(p.waivedFees)"],
         ]
-        var rows = debt
-        rows[2][2] = "\(p.waivedInterest)"  // interest waivers cover overdue + accrued
-        rows[3][2] = "(with the above)"
-        for i in [0, 1] { rows[i][2] = "-" }
+        _ = scale
         out += table(["Debt before", "Amount", "Waived"], rows,
                      footer: ["Total", "\(p.debtBefore)", "\(p.waived)"], leftAligned: [0])
         out += "\nAmount to repay \(p.amountFinanced)"
         if !p.capitalizedDeferralInterest.isZero { out += " + deferral interest \(p.capitalizedDeferralInterest) capitalized" }
         out += "; capitalize \(p.terms.capitalize.rawValue)"
-        if p.terms.deferMonths > 0 { out += "; deferral \(p.terms.deferMonths) months (interest \(p.terms.deferralInterest.rawValue))" }
+        if p.terms.deferMonths > 0 {
+            let k = p.terms.deferMonths
+            out += "; deferral \(k) month\(k == 1 ? "" : "s") (interest \(p.terms.deferralInterest.rawValue))"
+        }
         out += "\n\n"
         if p.schedule.rows.isEmpty {
             out += "Nothing left to pay.\n"
@@ -177,9 +179,7 @@ struct PlanCommand: ParsableCommand {
         out += "\nTotal payable \(p.totalPayable); new interest \(p.totalNewInterest); "
         out += "APR \(percent(p.apr.nominal)) (effective \(percent(p.apr.effective)))\n"
         if !p.waived.isZero {
-            out += "The waivers save the borrower \(p.waived)"
-            _ = scale
-            out += " of a debt of \(p.debtBefore).\n"
+            out += "The waivers save the borrower \(p.waived) of a debt of \(p.debtBefore).\n"
         }
         return out
     }

@@ -29,7 +29,12 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
         var percent = false
         if s.hasSuffix("%") { percent = true; s = s.dropLast() }
         if s.utf8.first == 45 { throw KernelError(field: field, "must not be negative: '\(text)'") }
-        let (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a rate")
+        let intPart: Substring.UTF8View.SubSequence, fracPart: Substring.UTF8View.SubSequence
+        do {
+            (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a rate")
+        } catch {
+            throw KernelError(field: field, "not a rate: '\(text)' (expected a plain decimal such as 0.144 or 14.4%)")
+        }
         guard let num = WideInteger(digits: (Substring(intPart) + Substring(fracPart)).utf8) else {
             throw KernelError(field: field, "not a rate: '\(text)'")
         }

@@ -1,0 +1,33 @@
+import Testing
+import RepaymentKernel
+
+/// The Swift examples of README.md, verbatim (Tests/readme.sh checks that
+/// each README snippet appears here, so the README cannot drift).
+@Suite("README snippets")
+struct ReadmeSnippetTests {
+    @Test("snippet: schedule")
+    func schedule() throws {
+        let terms = try LoanTerms(
+            principal: Money(parsing: "10000"), rate: Rate(parsing: "8%"), term: 10,
+            start: CivilDate(parsing: "2024-01-01"))
+        let schedule = try terms.schedule()
+        #expect(schedule.rows[0].payment.description == "1037.03")
+        #expect(schedule.totalInterest.description == "370.34")
+    }
+
+    @Test("snippet: plan")
+    func plan() throws {
+        let loan = try LoanTerms(
+            principal: Money(parsing: "50000"), rate: Rate(parsing: "12%"), term: 24,
+            start: CivilDate(parsing: "2024-01-10"))
+        let asOf = try CivilDate(parsing: "2024-05-25")
+        var terms = PlanTerms(asOf: asOf, arrears: try ArrearsSnapshot(loan: loan, paidThrough: 3, asOf: asOf))
+        terms.waivePenalty = .percent(try Rate(parsing: "100%"))
+        terms.deferMonths = 3
+        terms.installments = 24
+        let plan = try NegotiatedPlan(terms)
+        #expect(plan.waivedPenalty.description == "14.32")
+        #expect(plan.totalPayable.description == "45039.39")
+        #expect(plan.schedule.rows.first!.dueDate.description == "2024-09-25")
+    }
+}

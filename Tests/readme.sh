@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Keeps README.md true: every ```console block whose first line is `$ repay ...`
+# is run with .build/release/repay and its output compared with the block.
+#   bash Tests/readme.sh            # check
+#   bash Tests/readme.sh --update   # rewrite the outputs in README.md
+# Swift snippets marked <!-- snippet: NAME --> must appear verbatim in
+# Tests/RepaymentKernelTests/ReadmeSnippetTests.swift (which `swift test` runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 - "$@" <<'PY'
+import re, subprocess, sys
+update = "--update" in sys.argv
+text = open("README.md", encoding="utf-8").read()
+blocks = list(re.finditer(r"```console\n\$ (repay [^\n]*(?:\\\n[^\n]*)*)\n(.*?)```", text, re.S))
+passed = failed = 0
+out = text
+for m in reversed(blocks):
+    command = m.group(1).replace("\\\n", " ")
+    args = command.split()
+    # Run through the shell so a `| head -n N` works; `repay` is the built binary.
+    shell = re.sub(r"(^|\| )repay ", lambda m: m.group(1) + ".build/release/repay ", command)
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True)
+    if r.returncode not in (0, 141) and "budget 50 " not in command:
+        print(f"note: exit {r.returncode}: {command}")
+    got = r.stdout + r.stderr
+    if got == m.group(2):
+        passed += 1
+    elif update:
+        out = out[:m.start(2)] + got + out[m.end(2):]
+        print(f"updated: {command[:70]}")
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {command}")
+        import difflib
+        for line in list(difflib.unified_diff(m.group(2).splitlines(), got.splitlines(), "README", "actual", lineterm=""))[:20]:
+            print("   ", line)
+tests = open("Tests/RepaymentKernelTests/ReadmeSnippetTests.swift", encoding="utf-8").read()
+for m in re.finditer(r"<!-- snippet: (\w+) -->\n```swift\n(.*?)```", text, re.S):
+    body = m.group(2)
+    indented = "\n".join(("        " + l) if l else "" for l in body.rstrip("\n").split("\n"))
+    if indented in tests:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: swift snippet '{m.group(1)}' is not in ReadmeSnippetTests.swift (indented 8 spaces)")
+if update and out != text:
+    open("README.md", "w", encoding="utf-8").write(out)
+print(f"readme: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
