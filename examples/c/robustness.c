@@ -1,0 +1,639 @@
+/*
+ * Robustness test of the C API: NULLs, malformed strings, invalid UTF-8,
+ * huge amounts, and a stream of random and malformed requests through every
+ * entry point (key/value requests, rk_run_csv, rk_run_json), then the same
+ * requests on several threads at once. The process must never die: a Swift
+ * trap or a GMP abort would kill it, and the test script checks the exit
+ * status and the final line.
+ *
+ *   gcc -std=c11 -O2 -Wall -ISources/CRepayKernel/include examples/c/robustness.c \
+ *       -L.build/release -lrepaykernel -Wl,-rpath,$PWD/.build/release -lpthread -o robustness
+ *   ./robustness [RANDOM_REQUESTS [SEED]]     (default 100000 and 1)
+ *
+ * Last line: "robustness: N checks, F failed; R random requests (...)".
+ * Exit status 0 only when no check failed.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "repaykernel.h"
+
+static long checks = 0, failures = 0;
+
+static void check(int ok, const char *fmt, ...) {
+    checks++;
+    if (ok) return;
+    failures++;
+    if (failures <= 30) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "FAIL: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+        va_end(ap);
+    }
+}
+
+/* ---------- random numbers (xorshift64*, reproducible from the seed) ---------- */
+
+typedef struct { uint64_t s; } rng_t;
+static uint64_t rnd(rng_t *r) {
+    r->s ^= r->s >> 12; r->s ^= r->s << 25; r->s ^= r->s >> 27;
+    return r->s * 2685821657736338717ULL;
+}
+static size_t below(rng_t *r, size_t n) { return n ? (size_t)(rnd(r) % n) : 0; }
+#define PICK(r, arr) (arr[below(r, sizeof(arr) / sizeof(arr[0]))])
+
+/* ---------- value pools ---------- */
+
+static const char *AMOUNTS[] = {
+    "10000", "0", "0.01", "1", "5000.50", "99999999.99", "-3.20", "1e4", "+5", ".5", "5.", "1,000", " 100", "100 ",
+    "100.005", "100.500", "0.1.2", "abc", "", "10000000000000000000000000000000000000000",
+    "92233720368547758.07", "92233720368547758.08", "184467440737095516.15", "0000000000000000000000001",
+    "123456789012345678901234567890123456789012345678901234567890.12", "\xef\xbc\x91\xef\xbc\x90", "NaN", "inf",
+};
+static const char *RATES[] = {
+    "0.12", "12%", "0", "0%", "100%", "0.144", "14.4%", "1", "-0.12", "-1%", "1000%", "999999999999%",
+    "0.000000000000000001", "x%", "%", "%%", "12%%", "1e-2", "0.12 ", "", "99999999999999999999999999999",
+    "3.5%", "0.0003", "36%", "0.5",
+};
+static const char *WHOLES[] = {
+    "0", "1", "2", "3", "6", "12", "24", "60", "61", "120", "360", "1200", "1201", "-1", "12.5", "1e2",
+    "99999999999999999999", "9223372036854775807", "9223372036854775808", "", " 12", "٣",
+};
+static const char *DATES[] = {
+    "2024-01-15", "2024-01-31", "2024-02-29", "2023-02-29", "2024-06-20", "2025-02-30", "0001-01-01",
+    "9999-12-31", "9999-01-31", "9998-12-31", "0000-01-01", "2024-13-01", "2024-00-10", "20240115", "2024-1-5",
+    "2024-01-15T00:00", "", "24-01-15", "2024/01/15", "1900-02-29", "2000-02-29",
+};
+static const char *METHODS[] = { "annuity", "equal-principal", "interest-only", "bullet", "flat", "balloon", "", "ANNUITY" };
+static const char *BASES[] = { "monthly", "act/360", "act/365", "30/360", "act/366", "" };
+static const char *ROUNDINGS[] = { "half-up", "half-even", "down", "up", "floor", "ceiling", "bankers", "" };
+static const char *SCALES[] = { "0", "1", "2", "3", "6", "7", "-1", "" };
+static const char *BOOLS[] = { "true", "false", "yes", "no", "on", "off", "1", "0", "maybe", "" };
+static const char *WAIVERS[] = { "100%", "50%", "0%", "150%", "10.00", "99999.00", "1.234", "-5", "%", "" };
+static const char *CAPITALIZE[] = { "none", "all", "some", "" };
+static const char *DEFERRAL[] = { "waived", "accrued", "interest-only", "free", "" };
+static const char *THEN[] = { "lump-sum", "installments", "balloon", "" };
+static const char *GARBAGE[] = {
+    "\xff", "\xc3\x28", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "a\"b", "a,b", "a\nb", "a\r\nb",
+    "\"", ",", "\\", "{", "}", "[]", "null", "\xef\xbb\xbf" "100", "\t", "🙂", "１０００",
+};
+
+typedef enum { K_AMOUNT, K_RATE, K_WHOLE, K_DATE, K_METHOD, K_BASIS, K_ROUNDING, K_SCALE, K_BOOL, K_WAIVER,
+               K_CAPITALIZE, K_DEFERRAL, K_THEN, K_ID } kind_t;
+typedef struct { const char *name; kind_t kind; } key_t_;
+static const key_t_ KEYS[] = {
+    {"id", K_ID}, {"principal", K_AMOUNT}, {"rate", K_RATE}, {"daily_rate", K_RATE}, {"fee_rate", K_RATE},
+    {"term", K_WHOLE}, {"method", K_METHOD}, {"start", K_DATE}, {"first_due", K_DATE}, {"basis", K_BASIS},
+    {"rounding", K_ROUNDING}, {"scale", K_SCALE}, {"as_of", K_DATE}, {"paid_through", K_WHOLE},
+    {"overdue_principal", K_AMOUNT}, {"overdue_interest", K_AMOUNT}, {"accrued_interest", K_AMOUNT},
+    {"penalty", K_AMOUNT}, {"fees", K_AMOUNT}, {"markup", K_RATE}, {"compound", K_BOOL},
+    {"waive_penalty", K_WAIVER}, {"waive_interest", K_WAIVER}, {"waive_fees", K_WAIVER},
+    {"capitalize", K_CAPITALIZE}, {"down_payment", K_AMOUNT}, {"defer_months", K_WHOLE},
+    {"deferral_interest", K_DEFERRAL}, {"then", K_THEN}, {"installments", K_WHOLE}, {"plan_method", K_METHOD},
+    {"plan_rate", K_RATE}, {"max_term", K_WHOLE},
+};
+#define NKEYS (sizeof(KEYS) / sizeof(KEYS[0]))
+static const char *BOGUS_KEYS[] = { "principle", "Principal", "", "rate ", "\xff", "interest", "id\n", "as-of" };
+
+static const char *value_for(rng_t *r, kind_t k, char *scratch, size_t cap) {
+    switch (below(r, 12) == 0 ? 99 : (int)k) {
+    case K_AMOUNT: return PICK(r, AMOUNTS);
+    case K_RATE: return PICK(r, RATES);
+    case K_WHOLE: return PICK(r, WHOLES);
+    case K_DATE: return PICK(r, DATES);
+    case K_METHOD: return PICK(r, METHODS);
+    case K_BASIS: return PICK(r, BASES);
+    case K_ROUNDING: return PICK(r, ROUNDINGS);
+    case K_SCALE: return PICK(r, SCALES);
+    case K_BOOL: return PICK(r, BOOLS);
+    case K_WAIVER: return PICK(r, WAIVERS);
+    case K_CAPITALIZE: return PICK(r, CAPITALIZE);
+    case K_DEFERRAL: return PICK(r, DEFERRAL);
+    case K_THEN: return PICK(r, THEN);
+    case K_ID: {
+        snprintf(scratch, cap, "r%" PRIu64, rnd(r) % 100000);
+        return scratch;
+    }
+    default: {
+        /* Random bytes (never NUL), or random digits with an optional point. */
+        size_t n = 1 + below(r, cap - 1 < 80 ? cap - 1 : 80);
+        int digits = below(r, 2) == 0;
+        for (size_t i = 0; i < n; i++) {
+            scratch[i] = digits ? (char)('0' + below(r, 10)) : (char)(1 + below(r, 255));
+            if (digits && i > 0 && i + 3 == n && below(r, 2)) scratch[i] = '.';
+        }
+        scratch[n] = 0;
+        return below(r, 3) == 0 ? PICK(r, GARBAGE) : scratch;
+    }
+    }
+}
+
+/* ---------- a random request as key/value pairs ---------- */
+
+#define MAXPAIRS 40
+typedef struct {
+    int n;
+    const char *key[MAXPAIRS];
+    char value[MAXPAIRS][128];
+} request_t;
+
+static void put(request_t *q, const char *key, const char *value) {
+    for (int i = 0; i < q->n; i++) {
+        if (strcmp(q->key[i], key) == 0) { snprintf(q->value[i], sizeof q->value[i], "%s", value); return; }
+    }
+    if (q->n == MAXPAIRS) return;
+    q->key[q->n] = key;
+    snprintf(q->value[q->n], sizeof q->value[q->n], "%s", value);
+    q->n++;
+}
+
+/* A valid template, then 0..5 random mutations. */
+static void random_request(rng_t *r, request_t *q) {
+    char scratch[128];
+    q->n = 0;
+    switch (below(r, 5)) {
+    case 0:
+        put(q, "principal", "10000"); put(q, "rate", "0.12"); put(q, "term", "12"); put(q, "start", "2024-01-15");
+        break;
+    case 1:
+        put(q, "principal", "24000"); put(q, "fee_rate", "0.006"); put(q, "method", "flat"); put(q, "term", "24");
+        put(q, "start", "2024-01-31");
+        break;
+    case 2:
+        put(q, "principal", "10000"); put(q, "rate", "0.12"); put(q, "term", "12"); put(q, "start", "2024-01-15");
+        put(q, "as_of", "2024-06-20"); put(q, "paid_through", "3"); put(q, "installments", "6");
+        break;
+    case 3:
+        put(q, "principal", "5000"); put(q, "as_of", "2024-06-20"); put(q, "overdue_interest", "12.34");
+        put(q, "penalty", "3.21"); put(q, "fees", "20"); put(q, "defer_months", "2");
+        put(q, "deferral_interest", "interest-only"); put(q, "installments", "3"); put(q, "plan_rate", "6%");
+        break;
+    default:
+        break; /* nothing: fully random keys */
+    }
+    int mutations = (int)below(r, 6);
+    for (int m = 0; m < mutations; m++) {
+        if (below(r, 25) == 0) {
+            put(q, PICK(r, BOGUS_KEYS), "1");
+            continue;
+        }
+        const key_t_ *k = &KEYS[below(r, NKEYS)];
+        put(q, k->name, value_for(r, k->kind, scratch, sizeof scratch));
+    }
+}
+
+/* ---------- checking a computed result ---------- */
+
+/* Formats minor units at a scale as the decimal text the library prints. */
+static void format_units(int64_t v, int scale, char *out, size_t cap) {
+    char digits[32];
+    if (scale < 0 || scale > 6) scale = 0;
+    int neg = v < 0;
+    uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    snprintf(digits, sizeof digits, "%0*" PRIu64, scale + 1, u);
+    size_t n = strlen(digits);
+    if (scale == 0) snprintf(out, cap, "%s%s", neg ? "-" : "", digits);
+    else snprintf(out, cap, "%s%.*s.%s", neg ? "-" : "", (int)(n - (size_t)scale), digits, digits + n - (size_t)scale);
+}
+
+static uint64_t fnv(uint64_t h, const char *s) {
+    for (; s && *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ULL; }
+    return h * 1099511628211ULL;
+}
+
+/* Walks every getter of a result; returns a hash of everything read. */
+static uint64_t walk_result(const rk_result *res, int verify) {
+    uint64_t h = 1469598103934665603ULL;
+    size_t n = rk_result_row_count(res);
+    int scale = rk_result_scale(res);
+    if (verify) check(scale >= 0 && scale <= 6, "scale %d out of 0..6", scale);
+    h = fnv(h, rk_result_id(res));
+    for (size_t i = 0; i < n; i++) {
+        int64_t period = rk_row_period(res, i);
+        const char *due = rk_row_due_date(res, i), *kind = rk_row_kind(res, i);
+        if (verify) {
+            check(period >= 0, "row %zu: period %" PRId64, i, period);
+            check(due && strlen(due) == 10, "row %zu: due date", i);
+            check(kind && (!strcmp(kind, "installment") || !strcmp(kind, "down") || !strcmp(kind, "deferral") ||
+                           !strcmp(kind, "lump")), "row %zu: kind %s", i, kind ? kind : "(null)");
+        }
+        h = fnv(h, due); h = fnv(h, kind); h ^= (uint64_t)period;
+        for (int c = RK_ROW_PAYMENT; c <= RK_ROW_BALANCE; c++) {
+            const char *text = rk_row_amount(res, i, c);
+            int64_t v = -1;
+            int rc = rk_row_amount_int64(res, i, c, &v);
+            h = fnv(h, text);
+            if (!verify) continue;
+            check(text != NULL, "row %zu col %d: NULL amount", i, c);
+            if (!text) continue;
+            if (rc == RK_OK) {
+                char buf[64];
+                format_units(v, scale, buf, sizeof buf);
+                check(strcmp(buf, text) == 0, "row %zu col %d: int64 %s != text %s", i, c, buf, text);
+            } else {
+                check(rc == RK_RANGE && v == 0 && strlen(text) >= 19, "row %zu col %d: rc %d for %s", i, c, rc, text);
+            }
+        }
+    }
+    for (int f = RK_SUM_TOTAL_PAYABLE; f <= RK_SUM_EFFECTIVE_APR; f++) {
+        const char *text = rk_result_summary(res, f);
+        h = fnv(h, text);
+        if (verify) check(text != NULL, "summary %d NULL", f);
+        if (verify && f <= RK_SUM_WAIVED_FEES && text) {
+            int64_t v = -1;
+            int rc = rk_result_summary_int64(res, f, &v);
+            if (rc == RK_OK) {
+                char buf[64];
+                format_units(v, scale, buf, sizeof buf);
+                check(strcmp(buf, text) == 0, "summary %d: int64 %s != text %s", f, buf, text);
+            } else {
+                check(rc == RK_RANGE && v == 0, "summary %d: rc %d", f, rc);
+            }
+        }
+    }
+    if (verify) {
+        int64_t v;
+        check(rk_row_period(res, n) == -1, "period past the end");
+        check(rk_row_due_date(res, n) == NULL && rk_row_kind(res, n) == NULL, "row text past the end");
+        check(rk_row_amount(res, n, RK_ROW_PAYMENT) == NULL, "amount past the end");
+        check(rk_row_amount(res, 0, 0) == NULL && rk_row_amount(res, 0, 6) == NULL, "amount bad column");
+        check(rk_row_amount_int64(res, n, RK_ROW_PAYMENT, &v) == RK_MISUSE, "int64 past the end");
+        check(rk_row_amount_int64(res, 0, 99, &v) == RK_MISUSE, "int64 bad column");
+        check(rk_row_amount_int64(res, 0, RK_ROW_PAYMENT, NULL) == RK_MISUSE, "int64 NULL out");
+        check(rk_result_summary(res, 100) == NULL && rk_result_summary(res, 109) == NULL, "summary bad field");
+        check(rk_result_summary_int64(res, RK_SUM_APR, &v) == RK_MISUSE, "summary int64 of a text field");
+        check(rk_result_summary_int64(res, RK_SUM_TOTAL_PAYABLE, NULL) == RK_MISUSE, "summary int64 NULL out");
+        check(rk_row_period(res, (size_t)-1) == -1, "period at SIZE_MAX");
+    }
+    return h;
+}
+
+/* Computes a key/value request; returns a hash of the outcome (status, message or result). */
+static uint64_t run_request(const request_t *q, int verify, int *status_out) {
+    rk_request *req = NULL;
+    if (rk_request_new(&req) != RK_OK || !req) { check(0, "rk_request_new"); return 0; }
+    uint64_t h = 7;
+    int set_failed = 0;
+    for (int i = 0; i < q->n; i++) {
+        int rc = rk_request_set(req, q->key[i], q->value[i]);
+        if (rc != RK_OK) {
+            set_failed = 1;
+            const char *msg = rk_request_errmsg(req);
+            if (verify) check((rc == RK_INVALID || rc == RK_MISUSE) && msg && *msg, "set %s: rc %d, msg '%s'",
+                              q->key[i], rc, msg ? msg : "(null)");
+            h = fnv(h, msg);
+        }
+    }
+    rk_result *res = (rk_result *)(uintptr_t)1; /* must be overwritten */
+    int rc = rk_compute(req, &res);
+    *status_out = rc;
+    h = fnv(h, rk_errstr(rc));
+    if (rc == RK_OK) {
+        if (verify) check(res != NULL && *rk_request_errmsg(req) == 0, "RK_OK without a result");
+        if (res) h ^= walk_result(res, verify);
+        rk_result_free(res);
+    } else {
+        const char *msg = rk_request_errmsg(req), *field = rk_request_errfield(req);
+        if (verify) {
+            check(res == NULL, "failed compute left *out set");
+            check(rc == RK_INVALID || rc == RK_RANGE, "compute: unexpected status %d (%s): %s", rc, rk_errstr(rc), msg);
+            check(msg && *msg, "compute failed (rc %d) without a message", rc);
+            check(field != NULL, "errfield NULL");
+        }
+        h = fnv(h, msg);
+    }
+    (void)set_failed;
+    rk_request_free(req);
+    return h;
+}
+
+/* ---------- CSV and JSON documents from a request, then mutated ---------- */
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (*len + n + 1 > *cap) {
+        while (*len + n + 1 > *cap) *cap = *cap ? *cap * 2 : 256;
+        *buf = realloc(*buf, *cap);
+        if (!*buf) { fprintf(stderr, "out of memory\n"); exit(3); }
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = 0;
+}
+static void appends(char **b, size_t *l, size_t *c, const char *s) { append(b, l, c, s, strlen(s)); }
+
+static void csv_field(char **b, size_t *l, size_t *c, const char *s) {
+    if (strpbrk(s, ",\"\r\n") == NULL) { appends(b, l, c, s); return; }
+    appends(b, l, c, "\"");
+    for (; *s; s++) append(b, l, c, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+    appends(b, l, c, "\"");
+}
+
+static void json_string(char **b, size_t *l, size_t *c, const char *s) {
+    appends(b, l, c, "\"");
+    for (; *s; s++) {
+        char esc[8];
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') { esc[0] = '\\'; esc[1] = (char)ch; append(b, l, c, esc, 2); }
+        else if (ch < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", ch); appends(b, l, c, esc); }
+        else append(b, l, c, s, 1);
+    }
+    appends(b, l, c, "\"");
+}
+
+static void mutate(rng_t *r, char *buf, size_t *len) {
+    int n = (int)below(r, 4);
+    static const char SPECIAL[] = ",\"\r\n{}[]:\\\xff\xc3";
+    for (int i = 0; i < n && *len > 0; i++) {
+        size_t at = below(r, *len);
+        switch (below(r, 3)) {
+        case 0: buf[at] = SPECIAL[below(r, sizeof SPECIAL - 1)]; break;
+        case 1: buf[at] = (char)rnd(r); break;
+        default: *len = at; break; /* truncate */
+        }
+    }
+}
+
+static void run_csv_doc(rng_t *r, const request_t *q, int rows) {
+    char *doc = NULL; size_t len = 0, cap = 0;
+    appends(&doc, &len, &cap, "id");
+    for (int i = 0; i < q->n; i++) { appends(&doc, &len, &cap, ","); csv_field(&doc, &len, &cap, q->key[i]); }
+    appends(&doc, &len, &cap, "\r\n");
+    for (int row = 0; row < rows; row++) {
+        char id[32];
+        snprintf(id, sizeof id, "row%d", row);
+        appends(&doc, &len, &cap, id);
+        for (int i = 0; i < q->n; i++) { appends(&doc, &len, &cap, ","); csv_field(&doc, &len, &cap, q->value[i]); }
+        appends(&doc, &len, &cap, "\n");
+    }
+    if (below(r, 2)) mutate(r, doc, &len);
+    char *schedule = NULL, *summary = NULL, *err = NULL;
+    size_t sl = 0, ml = 0;
+    int rc = rk_run_csv(doc, len, &schedule, &sl, &summary, &ml, &err);
+    check(rc == RK_OK || rc == RK_PARTIAL || rc == RK_FORMAT, "rk_run_csv: status %d", rc);
+    check(err != NULL, "rk_run_csv: errmsg NULL");
+    if (rc == RK_OK || rc == RK_PARTIAL) {
+        /* (an input byte 0 is data, so the outputs may contain NUL bytes: check the lengths, not strlen) */
+        check(schedule && summary && sl >= 10 && ml >= 10 && schedule[sl] == 0 && summary[ml] == 0 &&
+              strncmp(schedule, "id,period,", 10) == 0 && strncmp(summary, "id,status,", 10) == 0,
+              "rk_run_csv: outputs");
+        check(err && *err == 0, "rk_run_csv: message on success");
+    } else {
+        check(!schedule && !summary && err && *err, "rk_run_csv: unusable input without a message or with output");
+    }
+    rk_free(schedule); rk_free(summary); rk_free(err); free(doc);
+}
+
+static void run_json_doc(rng_t *r, const request_t *q) {
+    char *doc = NULL; size_t len = 0, cap = 0;
+    int array = below(r, 4) == 0;
+    if (array) appends(&doc, &len, &cap, "[");
+    appends(&doc, &len, &cap, "{");
+    for (int i = 0; i < q->n; i++) {
+        if (i) appends(&doc, &len, &cap, ", ");
+        json_string(&doc, &len, &cap, q->key[i]);
+        appends(&doc, &len, &cap, ": ");
+        /* Plain digit strings sometimes as JSON numbers. */
+        const char *v = q->value[i];
+        if (*v && strspn(v, "0123456789.") == strlen(v) && below(r, 2)) appends(&doc, &len, &cap, v);
+        else json_string(&doc, &len, &cap, v);
+    }
+    appends(&doc, &len, &cap, "}");
+    if (array) appends(&doc, &len, &cap, ", 7, {\"principal\": [1]}]");
+    if (below(r, 2)) mutate(r, doc, &len);
+    char *out = NULL;
+    size_t out_len = 0;
+    int rc = rk_run_json(doc, len, &out, &out_len);
+    check(rc == RK_OK || rc == RK_INVALID || rc == RK_RANGE || rc == RK_FORMAT || rc == RK_PARTIAL,
+          "rk_run_json: status %d", rc);
+    check(out && strlen(out) == out_len && (out[0] == '{' || out[0] == '['), "rk_run_json: output");
+    rk_free(out); free(doc);
+}
+
+/* ---------- fixed checks ---------- */
+
+static void fixed_checks(void) {
+    rk_request *req = NULL;
+    rk_result *res = NULL;
+    int64_t v = 0;
+
+    /* Version and status texts. */
+    check(rk_version_number() == RK_VERSION_NUMBER, "version number");
+    check(strcmp(rk_version(), RK_VERSION) == 0, "version text");
+    for (int s = -3; s < 20; s++) check(rk_errstr(s) != NULL && *rk_errstr(s), "rk_errstr(%d)", s);
+    check(strcmp(rk_errstr(12345), "unknown status code") == 0, "rk_errstr unknown");
+
+    /* NULL everywhere. */
+    rk_free(NULL); rk_request_free(NULL); rk_result_free(NULL);
+    check(rk_request_new(NULL) == RK_MISUSE, "new(NULL)");
+    check(rk_request_set(NULL, "principal", "1") == RK_MISUSE, "set(NULL req)");
+    check(rk_request_clear(NULL) == RK_MISUSE, "clear(NULL)");
+    check(rk_request_errmsg(NULL) != NULL && rk_request_errfield(NULL) != NULL, "errmsg(NULL)");
+    res = (rk_result *)(uintptr_t)1;
+    check(rk_compute(NULL, &res) == RK_MISUSE && res == NULL, "compute(NULL req)");
+    check(rk_schedule(NULL, NULL) == RK_MISUSE && rk_plan(NULL, NULL) == RK_MISUSE, "schedule/plan(NULL)");
+    check(rk_result_row_count(NULL) == 0 && rk_result_scale(NULL) == -1 && rk_result_is_plan(NULL) == 0, "result(NULL)");
+    check(rk_result_id(NULL) != NULL, "id(NULL)");
+    check(rk_row_period(NULL, 0) == -1 && rk_row_due_date(NULL, 0) == NULL && rk_row_kind(NULL, 0) == NULL &&
+          rk_row_amount(NULL, 0, RK_ROW_PAYMENT) == NULL, "row getters(NULL)");
+    check(rk_row_amount_int64(NULL, 0, RK_ROW_PAYMENT, &v) == RK_MISUSE, "row int64(NULL)");
+    check(rk_result_summary(NULL, RK_SUM_APR) == NULL, "summary(NULL)");
+    check(rk_result_summary_int64(NULL, RK_SUM_TOTAL_PAYABLE, &v) == RK_MISUSE, "summary int64(NULL)");
+    check(rk_run_csv(NULL, 5, NULL, NULL, NULL, NULL, NULL) == RK_MISUSE, "run_csv(NULL, 5)");
+    check(rk_run_csv("id\n", (size_t)-1, NULL, NULL, NULL, NULL, NULL) == RK_MISUSE, "run_csv(SIZE_MAX)");
+    check(rk_run_csv(NULL, 0, NULL, NULL, NULL, NULL, NULL) == RK_FORMAT, "run_csv(empty)");
+    check(rk_run_csv("id\nx\n", 5, NULL, NULL, NULL, NULL, NULL) == RK_PARTIAL, "run_csv(no outputs)");
+    check(rk_run_json("{}", 2, NULL, NULL) == RK_MISUSE, "run_json(NULL out)");
+    char *out = (char *)1;
+    check(rk_run_json(NULL, 3, &out, NULL) == RK_MISUSE && out == NULL, "run_json(NULL, 3)");
+    check(rk_run_json(NULL, 0, &out, NULL) == RK_FORMAT && out && strstr(out, "\"error\""), "run_json(empty)");
+    rk_free(out);
+
+    check(rk_request_new(&req) == RK_OK && req, "new");
+    check(rk_compute(req, NULL) == RK_MISUSE && *rk_request_errmsg(req), "compute(NULL out)");
+    check(rk_request_set(req, NULL, "1") == RK_MISUSE, "set(NULL key)");
+    check(rk_request_set(req, "principal", NULL) == RK_OK, "set(NULL value) resets");
+
+    /* Malformed keys and values. */
+    check(rk_request_set(req, "principle", "1") == RK_INVALID && strstr(rk_request_errmsg(req), "principal"),
+          "unknown key suggests: %s", rk_request_errmsg(req));
+    check(strcmp(rk_request_errfield(req), "principle") == 0, "unknown key field");
+    check(rk_request_set(req, "", "1") == RK_INVALID, "empty key");
+    check(rk_request_set(req, "\xff\xfe", "1") == RK_INVALID, "invalid UTF-8 key");
+    check(rk_request_set(req, "principal", "\xc3\x28") == RK_INVALID && !strcmp(rk_request_errfield(req), "principal"),
+          "invalid UTF-8 value");
+    check(rk_request_set(req, "principal", "\xed\xa0\x80") == RK_INVALID, "UTF-8 surrogate value");
+    check(rk_request_set(req, "principal", "10000") == RK_OK && *rk_request_errmsg(req) == 0, "message cleared");
+    rk_request_set(req, "rate", "abc");
+    rk_request_set(req, "term", "12");
+    rk_request_set(req, "start", "2024-01-15");
+    check(rk_compute(req, &res) == RK_INVALID && !strcmp(rk_request_errfield(req), "rate"), "bad rate: %s",
+          rk_request_errmsg(req));
+    rk_request_set(req, "rate", "12%");
+    rk_request_set(req, "term", "1201");
+    check(rk_compute(req, &res) == RK_RANGE && !strcmp(rk_request_errfield(req), "term"), "term 1201: %s",
+          rk_request_errmsg(req));
+    rk_request_set(req, "term", "99999999999999999999999");
+    check(rk_compute(req, &res) != RK_OK && !strcmp(rk_request_errfield(req), "term"), "huge term");
+    rk_request_set(req, "term", "12");
+    check(rk_plan(req, &res) == RK_INVALID && !strcmp(rk_request_errfield(req), "as_of"), "plan without as_of");
+    check(rk_schedule(req, &res) == RK_OK, "schedule: %s", rk_request_errmsg(req));
+    check(rk_result_row_count(res) == 12 && !strcmp(rk_result_id(res), "loan") && rk_result_is_plan(res) == 0,
+          "schedule shape");
+    check(!strcmp(rk_result_summary(res, RK_SUM_TOTAL_PAYABLE), "10661.86"), "classic total payable");
+    check(rk_result_summary_int64(res, RK_SUM_TOTAL_PAYABLE, &v) == RK_OK && v == 1066186, "total payable int64");
+    walk_result(res, 1);
+    rk_result_free(res);
+    rk_request_set(req, "as_of", "2024-06-20");
+    check(rk_schedule(req, &res) == RK_INVALID && !strcmp(rk_request_errfield(req), "as_of"), "schedule with as_of");
+    check(rk_plan(req, &res) == RK_OK && rk_result_is_plan(res) == 1 && !strcmp(rk_result_id(res), "plan"),
+          "payoff quote: %s", rk_request_errmsg(req));
+    walk_result(res, 1);
+    rk_result_free(res);
+
+    /* Huge amounts: 10^40 works, as text; int64 says RK_RANGE. */
+    rk_request_clear(req);
+    rk_request_set(req, "principal", "10000000000000000000000000000000000000000");
+    rk_request_set(req, "rate", "0.12");
+    rk_request_set(req, "term", "12");
+    rk_request_set(req, "start", "2024-01-15");
+    check(rk_compute(req, &res) == RK_OK, "10^40: %s", rk_request_errmsg(req));
+    if (res) {
+        const char *p = rk_row_amount(res, 11, RK_ROW_PRINCIPAL);
+        check(p && strlen(p) > 40, "10^40 row amount text %s", p ? p : "(null)");
+        v = 42;
+        check(rk_row_amount_int64(res, 0, RK_ROW_PAYMENT, &v) == RK_RANGE && v == 0, "10^40 row int64 RK_RANGE");
+        check(rk_result_summary_int64(res, RK_SUM_TOTAL_PAYABLE, &v) == RK_RANGE, "10^40 total int64 RK_RANGE");
+        check(rk_row_amount_int64(res, 11, RK_ROW_BALANCE, &v) == RK_OK && v == 0, "10^40 final balance 0");
+        const char *total = rk_result_summary(res, RK_SUM_TOTAL_PAYABLE);
+        check(total && strncmp(total, "10661", 5) == 0 && strlen(total) == 44, "10^40 total %s", total ? total : "");
+        walk_result(res, 1);
+        rk_result_free(res);
+    }
+    /* The int64 boundary: INT64_MAX minor units fit, one more does not. */
+    rk_request_clear(req);
+    rk_request_set(req, "principal", "92233720368547758.07");
+    rk_request_set(req, "rate", "0");
+    rk_request_set(req, "term", "1");
+    rk_request_set(req, "start", "2024-01-15");
+    check(rk_compute(req, &res) == RK_OK, "INT64_MAX principal: %s", rk_request_errmsg(req));
+    check(rk_row_amount_int64(res, 0, RK_ROW_PAYMENT, &v) == RK_OK && v == INT64_MAX, "INT64_MAX fits");
+    rk_result_free(res);
+    rk_request_set(req, "principal", "92233720368547758.08");
+    check(rk_compute(req, &res) == RK_OK, "INT64_MAX+1 principal");
+    check(rk_row_amount_int64(res, 0, RK_ROW_PAYMENT, &v) == RK_RANGE, "INT64_MAX+1 RK_RANGE");
+    check(!strcmp(rk_row_amount(res, 0, RK_ROW_PAYMENT), "92233720368547758.08"), "INT64_MAX+1 text");
+    rk_result_free(res);
+
+    /* A long value and a long key. */
+    static char longv[100001];
+    memset(longv, '9', sizeof longv - 1);
+    longv[sizeof longv - 1] = 0;
+    check(rk_request_set(req, longv, "1") == RK_INVALID, "long key");
+    rk_request_set(req, "principal", "1");
+    rk_request_set(req, "term", longv);
+    check(rk_compute(req, &res) != RK_OK && !strcmp(rk_request_errfield(req), "term"), "100000-digit term");
+    rk_request_free(req);
+
+    /* JSON edge cases. */
+    static const char *JSON_DOCS[] = {
+        "", " ", "{", "}", "[", "[{}", "{\"principal\":}", "{\"principal\" 1}", "nul", "tru", "\"x\"", "42", "null",
+        "{\"principal\":01}", "{\"principal\":1.}", "{\"principal\":-}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\x\"}",
+        "{\"a\":\"\xff\"}", "{\"principal\":\"1\",\"principal\":\"2\"}", "{\"principal\":{\"x\":1}}",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]",
+        "{\"principal\": 1e400, \"rate\": 0.12, \"term\": 12, \"start\": \"2024-01-15\"}",
+        "{\"principal\": 10000000000000000000000000000000000000000, \"rate\": \"12%\", \"term\": 12, \"start\": \"2024-01-15\"}",
+        "[]", "[1,2]", "{\"\":1}", "{\"id\":\"a\\u0000b\",\"principal\":1,\"rate\":0,\"term\":1,\"start\":\"2024-01-15\"}",
+        "\xef\xbb\xbf{}",
+    };
+    for (size_t i = 0; i < sizeof JSON_DOCS / sizeof JSON_DOCS[0]; i++) {
+        char *o = NULL;
+        size_t ol = 0;
+        int rc = rk_run_json(JSON_DOCS[i], strlen(JSON_DOCS[i]), &o, &ol);
+        check(rc >= RK_OK && rc <= RK_PARTIAL && rc != RK_MISUSE && o && ol == strlen(o), "json doc %zu: rc %d", i, rc);
+        rk_free(o);
+    }
+    char *o = NULL;
+    const char *big = "{\"principal\": 10000000000000000000000000000000000000000, \"rate\": \"12%\", \"term\": 12, "
+                      "\"start\": \"2024-01-15\"}";
+    int big_rc = rk_run_json(big, strlen(big), &o, NULL);
+    check(big_rc == RK_OK && o && strstr(o, "\"total_payable\":\"10661854641401004880798539747346383477653.84\""),
+          "json 10^40: rc %d, %s", big_rc, o ? o : "(null)");
+    rk_free(o);
+}
+
+/* ---------- threads ---------- */
+
+#define THREAD_REQUESTS 1500
+typedef struct { uint64_t seed; uint64_t hash; } thread_arg;
+
+static void *thread_main(void *p) {
+    thread_arg *a = p;
+    rng_t r = { a->seed };
+    request_t q;
+    uint64_t h = 0;
+    for (int i = 0; i < THREAD_REQUESTS; i++) {
+        int st;
+        random_request(&r, &q);
+        h = h * 31 + run_request(&q, 0, &st);
+        if (i % 50 == 0) {
+            char *s = NULL, *m = NULL;
+            rk_run_csv("id,principal,rate,term,start\na,10000,0.12,12,2024-01-15\n", 53, &s, NULL, &m, NULL, NULL);
+            h = fnv(h, s); h = fnv(h, m);
+            rk_free(s); rk_free(m);
+        }
+    }
+    a->hash = h;
+    return NULL;
+}
+
+int main(int argc, char **argv) {
+    long random_requests = argc > 1 ? atol(argv[1]) : 100000;
+    uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
+    if (seed == 0) seed = 1;
+    clock_t t0 = clock();
+
+    fixed_checks();
+    long fixed_failures = failures;
+
+    rng_t r = { seed * 0x9E3779B97F4A7C15ULL | 1 };
+    request_t q;
+    long ok = 0, invalid = 0, range = 0, csv_docs = 0, json_docs = 0;
+    for (long i = 0; i < random_requests; i++) {
+        random_request(&r, &q);
+        int st;
+        run_request(&q, 1, &st);
+        if (st == RK_OK) ok++; else if (st == RK_INVALID) invalid++; else if (st == RK_RANGE) range++;
+        if (i % 8 == 0) { run_csv_doc(&r, &q, 1 + (int)below(&r, 3)); csv_docs++; }
+        if (i % 8 == 4) { run_json_doc(&r, &q); json_docs++; }
+    }
+
+    /* The same requests on 4 threads at once must give the same answers as on one. */
+    enum { THREADS = 4 };
+    thread_arg args[THREADS];
+    pthread_t tid[THREADS];
+    thread_arg serial = { 12345, 0 };
+    thread_main(&serial);
+    for (int t = 0; t < THREADS; t++) {
+        args[t].seed = 12345; args[t].hash = 0;
+        check(pthread_create(&tid[t], NULL, thread_main, &args[t]) == 0, "pthread_create");
+    }
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(tid[t], NULL);
+        check(args[t].hash == serial.hash, "thread %d: results differ from the serial run", t);
+    }
+
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    printf("robustness: %ld checks, %ld failed (%ld in fixed checks); %ld random requests (%ld ok, %ld RK_INVALID, "
+           "%ld RK_RANGE) + %ld CSV and %ld JSON documents + %d threads x %d requests; %.1f s CPU\n",
+           checks, failures, fixed_failures, random_requests, ok, invalid, range, csv_docs, json_docs, THREADS,
+           THREAD_REQUESTS, secs);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,103 @@
+/*
+ * A loan schedule and a negotiated plan through the C API, printed as tables.
+ *
+ *   swift build -c release
+ *   gcc -std=c11 -Wall -ISources/CRepayKernel/include examples/c/schedule_and_plan.c \
+ *       -L.build/release -lrepaykernel -Wl,-rpath,$PWD/.build/release -o schedule_and_plan
+ *   ./schedule_and_plan
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "repaykernel.h"
+
+/* Sets one key, or reports the failure and exits. */
+static void set(rk_request *req, const char *key, const char *value) {
+    int rc = rk_request_set(req, key, value);
+    if (rc != RK_OK) {
+        fprintf(stderr, "rk_request_set(%s): %s (%s)\n", key, rk_request_errmsg(req), rk_errstr(rc));
+        exit(1);
+    }
+}
+
+static void print_result(const char *title, const rk_result *res) {
+    size_t n = rk_result_row_count(res);
+    printf("%s (id %s, %zu payments)\n", title, rk_result_id(res), n);
+    printf("%6s  %-10s  %-11s  %12s  %12s  %10s  %10s  %12s\n",
+           "period", "due", "kind", "payment", "principal", "interest", "carried", "balance");
+    for (size_t i = 0; i < n; i++) {
+        printf("%6" PRId64 "  %-10s  %-11s  %12s  %12s  %10s  %10s  %12s\n",
+               rk_row_period(res, i), rk_row_due_date(res, i), rk_row_kind(res, i),
+               rk_row_amount(res, i, RK_ROW_PAYMENT), rk_row_amount(res, i, RK_ROW_PRINCIPAL),
+               rk_row_amount(res, i, RK_ROW_INTEREST), rk_row_amount(res, i, RK_ROW_CARRIED),
+               rk_row_amount(res, i, RK_ROW_BALANCE));
+    }
+    int64_t cents = 0;
+    int rc = rk_result_summary_int64(res, RK_SUM_TOTAL_PAYABLE, &cents);
+    printf("total payable %s (%" PRId64 " minor units, %s)\n", rk_result_summary(res, RK_SUM_TOTAL_PAYABLE),
+           cents, rk_errstr(rc));
+    printf("total interest %s, waived penalty %s, interest %s, fees %s\n",
+           rk_result_summary(res, RK_SUM_TOTAL_INTEREST), rk_result_summary(res, RK_SUM_WAIVED_PENALTY),
+           rk_result_summary(res, RK_SUM_WAIVED_INTEREST), rk_result_summary(res, RK_SUM_WAIVED_FEES));
+    printf("last due %s, APR %s, effective APR %s\n\n", rk_result_summary(res, RK_SUM_LAST_DUE),
+           rk_result_summary(res, RK_SUM_APR), rk_result_summary(res, RK_SUM_EFFECTIVE_APR));
+}
+
+int main(void) {
+    printf("repaykernel %s (header %s)\n\n", rk_version(), RK_VERSION);
+    if (rk_version_number() != RK_VERSION_NUMBER) {
+        fprintf(stderr, "library version %d does not match header %d\n", rk_version_number(), RK_VERSION_NUMBER);
+        return 1;
+    }
+
+    rk_request *req = NULL;
+    if (rk_request_new(&req) != RK_OK) return 1;
+
+    /* A 10,000.00 loan at 12% a year over 12 months, equal installments. */
+    set(req, "id", "car-loan");
+    set(req, "principal", "10000");
+    set(req, "rate", "12%");
+    set(req, "term", "12");
+    set(req, "start", "2024-01-15");
+    rk_result *loan = NULL;
+    int rc = rk_schedule(req, &loan);
+    if (rc != RK_OK) {
+        fprintf(stderr, "schedule: %s (%s)\n", rk_request_errmsg(req), rk_errstr(rc));
+        return 1;
+    }
+    print_result("Loan schedule", loan);
+    rk_result_free(loan);
+
+    /* The same loan, 3 installments paid, renegotiated on 2024-06-20:
+       the penalty waived, a 500.00 down payment, 2 months' deferral,
+       then 6 equal installments at 6%. */
+    set(req, "id", "car-loan-plan");
+    set(req, "as_of", "2024-06-20");
+    set(req, "paid_through", "3");
+    set(req, "waive_penalty", "100%");
+    set(req, "down_payment", "500");
+    set(req, "defer_months", "2");
+    set(req, "installments", "6");
+    set(req, "plan_rate", "6%");
+    rk_result *plan = NULL;
+    rc = rk_plan(req, &plan);
+    if (rc != RK_OK) {
+        fprintf(stderr, "plan: %s (%s)\n", rk_request_errmsg(req), rk_errstr(rc));
+        return 1;
+    }
+    print_result("Negotiated plan", plan);
+    rk_result_free(plan);
+
+    /* An error names the field at fault. */
+    rk_request_clear(req);
+    set(req, "principal", "100.005");
+    set(req, "rate", "0.12");
+    set(req, "term", "12");
+    set(req, "start", "2024-01-15");
+    rc = rk_schedule(req, &loan);
+    printf("bad principal: %s, field '%s': %s\n", rk_errstr(rc), rk_request_errfield(req), rk_request_errmsg(req));
+
+    rk_request_free(req);
+    return rc == RK_INVALID ? 0 : 1;
+}
