@@ -49,7 +49,13 @@ extension Int128: ExactInteger {
         let (r, o) = subtractingReportingOverflow(o); if o { throw ArithmeticOverflow() }; return r
     }
     func times(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
-        let (r, o) = multipliedReportingOverflow(by: o); if o { throw ArithmeticOverflow() }; return r
+        // Both factors in Int64 range (the usual case): one 64x64->128 multiply,
+        // which cannot overflow, instead of the __muloti4 library call.
+        if _high == Int64(bitPattern: _low) >> 63, o._high == Int64(bitPattern: o._low) >> 63 {
+            let (h, l) = Int64(bitPattern: _low).multipliedFullWidth(by: Int64(bitPattern: o._low))
+            return Int128(_low: l, _high: h)
+        }
+        let (r, overflow) = multipliedReportingOverflow(by: o); if overflow { throw ArithmeticOverflow() }; return r
     }
     func divided(by d: Int128, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> Int128 {
         guard d > 0 else { throw ArithmeticOverflow() }
