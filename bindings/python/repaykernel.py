@@ -1,0 +1,361 @@
+"""Python binding of RepaymentKernel's C API (librepaykernel.so), with ctypes only.
+
+Exact repayment schedules and negotiated plans; every amount is a
+``decimal.Decimal`` (no binary float anywhere)::
+
+    import repaykernel as rk
+
+    loan = rk.schedule(principal="10000", rate="12%", term=12, start="2024-01-15")
+    for row in loan:
+        print(row.period, row.due_date, row.payment)   # 1 2024-02-15 888.49
+    print(loan.summary.total_payable)                   # 10661.86
+
+    quote = rk.plan(principal="10000", rate="12%", term=12, start="2024-01-15",
+                    as_of="2024-06-20", paid_through=3, waive_penalty="100%",
+                    installments=6)
+
+    try:
+        rk.schedule(principal="-3.20", rate="12%", term=12, start="2024-01-15")
+    except rk.RepayKernelError as e:
+        print(e.field, e.message)   # principal  principal: must not be negative: '-3.20'
+
+Keyword arguments are the columns of the batch CSV contract (SPEC §7); values
+may be ``str`` (the cell text), ``int``, ``Decimal``, ``bool``,
+``datetime.date`` or ``None`` (the default). A ``float`` is refused.
+
+The library is found through ``$REPAYKERNEL_LIB`` (a path to the .so), else in
+``.build/release/`` of the package this file belongs to, else on the system
+library path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import datetime
+import decimal
+import json as _json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence, Union, overload
+
+__all__ = [
+    "RepayKernelError", "Row", "Summary", "Result", "BatchOutput",
+    "schedule", "plan", "compute", "run_csv", "run_json", "version", "library_path",
+    "RK_OK", "RK_ERROR", "RK_INVALID", "RK_RANGE", "RK_FORMAT", "RK_MISUSE", "RK_NOMEM", "RK_PARTIAL",
+]
+
+# Status codes (pinned in repaykernel.h).
+RK_OK, RK_ERROR, RK_INVALID, RK_RANGE, RK_FORMAT, RK_MISUSE, RK_NOMEM, RK_PARTIAL = range(8)
+_STATUS_NAMES = {0: "RK_OK", 1: "RK_ERROR", 2: "RK_INVALID", 3: "RK_RANGE", 4: "RK_FORMAT",
+                 5: "RK_MISUSE", 6: "RK_NOMEM", 7: "RK_PARTIAL"}
+
+# Selectors (repaykernel.h).
+_ROW_COLUMNS = {"payment": 1, "principal": 2, "interest": 3, "carried": 4, "balance": 5}
+_SUMMARY_FIELDS = {"total_payable": 101, "total_interest": 102, "waived_penalty": 103, "waived_interest": 104,
+                   "waived_fees": 105, "last_due": 106, "apr": 107, "effective_apr": 108}
+
+
+def _find_library() -> str:
+    env = os.environ.get("REPAYKERNEL_LIB")
+    if env:
+        return str(Path(env).resolve())
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / ".build" / "release" / "librepaykernel.so"
+        if candidate.exists():
+            return str(candidate)
+    found = ctypes.util.find_library("repaykernel")
+    if found:
+        return found
+    raise OSError("librepaykernel.so not found: run `swift build -c release` in the package, "
+                  "or set REPAYKERNEL_LIB to the library's path")
+
+
+library_path = _find_library()
+_lib = ctypes.CDLL(library_path)
+
+_vp = ctypes.c_void_p           # handles and returned strings: c_void_p, never c_char_p (see TOOLCHAIN.md)
+_vpp = ctypes.POINTER(ctypes.c_void_p)
+_sz = ctypes.c_size_t
+_szp = ctypes.POINTER(ctypes.c_size_t)
+_i64p = ctypes.POINTER(ctypes.c_int64)
+_int = ctypes.c_int
+
+
+def _declare(name: str, restype, *argtypes) -> None:
+    f = getattr(_lib, name)
+    f.restype = restype
+    f.argtypes = list(argtypes)
+
+
+_declare("rk_version_number", _int)
+_declare("rk_version", _vp)
+_declare("rk_errstr", _vp, _int)
+_declare("rk_free", None, _vp)
+_declare("rk_request_new", _int, _vpp)
+_declare("rk_request_free", None, _vp)
+_declare("rk_request_set", _int, _vp, ctypes.c_char_p, ctypes.c_char_p)
+_declare("rk_request_clear", _int, _vp)
+_declare("rk_request_errmsg", _vp, _vp)
+_declare("rk_request_errfield", _vp, _vp)
+_declare("rk_compute", _int, _vp, _vpp)
+_declare("rk_schedule", _int, _vp, _vpp)
+_declare("rk_plan", _int, _vp, _vpp)
+_declare("rk_result_free", None, _vp)
+_declare("rk_result_is_plan", _int, _vp)
+_declare("rk_result_id", _vp, _vp)
+_declare("rk_result_scale", _int, _vp)
+_declare("rk_result_row_count", _sz, _vp)
+_declare("rk_row_period", ctypes.c_int64, _vp, _sz)
+_declare("rk_row_due_date", _vp, _vp, _sz)
+_declare("rk_row_kind", _vp, _vp, _sz)
+_declare("rk_row_amount", _vp, _vp, _sz, _int)
+_declare("rk_row_amount_int64", _int, _vp, _sz, _int, _i64p)
+_declare("rk_result_summary", _vp, _vp, _int)
+_declare("rk_result_summary_int64", _int, _vp, _int, _i64p)
+_declare("rk_run_csv", _int, ctypes.c_char_p, _sz, _vpp, _szp, _vpp, _szp, _vpp)
+_declare("rk_run_json", _int, ctypes.c_char_p, _sz, _vpp, _szp)
+
+
+def _text(ptr: Optional[int]) -> str:
+    """A borrowed C string (owned by a handle or static) as str."""
+    if not ptr:
+        raise RepayKernelError(RK_MISUSE, "", "the library returned NULL")
+    return ctypes.string_at(ptr).decode("utf-8", errors="replace")
+
+
+def _take(ptr: ctypes.c_void_p, length: Optional[int] = None) -> bytes:
+    """An owned buffer from a char** parameter: copied, then released with rk_free."""
+    if not ptr.value:
+        return b""
+    try:
+        return ctypes.string_at(ptr.value, length) if length is not None else ctypes.string_at(ptr.value)
+    finally:
+        _lib.rk_free(ptr)
+
+
+def version() -> str:
+    """The library's version, "MAJOR.MINOR.PATCH"."""
+    return _text(_lib.rk_version())
+
+
+class RepayKernelError(Exception):
+    """A request the kernel refused: ``status`` (RK_INVALID, RK_RANGE, ...),
+    ``name`` ("RK_INVALID"), ``field`` (the key at fault, may be ""), and
+    ``message`` ("principal: must not be negative: '-3.20'")."""
+
+    def __init__(self, status: int, field: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.name = _STATUS_NAMES.get(status, "RK_UNKNOWN")
+        self.field = field
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"RepayKernelError({self.name}, field={self.field!r}, message={self.message!r})"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One payment."""
+    period: int
+    due_date: datetime.date
+    kind: str  # installment, down, deferral, lump
+    payment: decimal.Decimal
+    principal: decimal.Decimal
+    interest: decimal.Decimal
+    carried: decimal.Decimal
+    balance: decimal.Decimal
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The batch summary's figures."""
+    payments: int
+    total_payable: decimal.Decimal
+    total_interest: decimal.Decimal
+    waived_penalty: decimal.Decimal
+    waived_interest: decimal.Decimal
+    waived_fees: decimal.Decimal
+    last_due: Optional[datetime.date]
+    apr: decimal.Decimal
+    effective_apr: decimal.Decimal
+
+
+class Result(Sequence[Row]):
+    """A computed schedule or plan: a sequence of ``Row``, plus ``summary``,
+    ``id``, ``is_plan`` and ``scale``."""
+
+    def __init__(self, id: str, is_plan: bool, scale: int, rows: list[Row], summary: Summary):
+        self.id, self.is_plan, self.scale, self.rows, self.summary = id, is_plan, scale, rows, summary
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __repr__(self) -> str:
+        kind = "plan" if self.is_plan else "schedule"
+        return f"<{kind} {self.id!r}: {len(self.rows)} payments, total {self.summary.total_payable}>"
+
+
+def _cell(key: str, value: Any) -> Optional[bytes]:
+    """A Python value as the cell text of the CSV contract."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, float):
+        raise TypeError(f"{key}: a float cannot carry an exact amount; pass a str or decimal.Decimal")
+    if isinstance(value, int):
+        return str(value).encode()
+    if isinstance(value, decimal.Decimal):
+        return (format(value, "f") if value.is_finite() else str(value)).encode()
+    if isinstance(value, (datetime.date,)):
+        return value.isoformat().encode()
+    if isinstance(value, str):
+        return value.encode("utf-8", errors="surrogatepass")
+    if isinstance(value, bytes):
+        return value
+    raise TypeError(f"{key}: unsupported value type {type(value).__name__}")
+
+
+def _date(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+def _read_result(res: int) -> Result:
+    n = _lib.rk_result_row_count(res)
+    rows = []
+    for i in range(n):
+        amounts = {name: decimal.Decimal(_text(_lib.rk_row_amount(res, i, col))) for name, col in _ROW_COLUMNS.items()}
+        rows.append(Row(period=_lib.rk_row_period(res, i), due_date=_date(_text(_lib.rk_row_due_date(res, i))),
+                        kind=_text(_lib.rk_row_kind(res, i)), **amounts))
+    s = {name: _text(_lib.rk_result_summary(res, f)) for name, f in _SUMMARY_FIELDS.items()}
+    summary = Summary(
+        payments=n,
+        last_due=_date(s.pop("last_due")) if s["last_due"] else None,
+        **{k: decimal.Decimal(v) for k, v in s.items() if k != "last_due"},
+    )
+    return Result(id=_text(_lib.rk_result_id(res)), is_plan=bool(_lib.rk_result_is_plan(res)),
+                  scale=_lib.rk_result_scale(res), rows=rows, summary=summary)
+
+
+def _compute(entry, terms: dict[str, Any]) -> Result:
+    req = ctypes.c_void_p()
+    if _lib.rk_request_new(ctypes.byref(req)) != RK_OK:
+        raise MemoryError("rk_request_new failed")
+    try:
+        def fail(status: int) -> RepayKernelError:
+            return RepayKernelError(status, _text(_lib.rk_request_errfield(req)), _text(_lib.rk_request_errmsg(req)))
+
+        for key, value in terms.items():
+            cell = _cell(key, value)
+            status = _lib.rk_request_set(req, key.encode("utf-8", errors="surrogatepass"), cell)
+            if status != RK_OK:
+                raise fail(status)
+        res = ctypes.c_void_p()
+        status = entry(req, ctypes.byref(res))
+        if status != RK_OK:
+            raise fail(status)
+        try:
+            return _read_result(res)
+        finally:
+            _lib.rk_result_free(res)
+    finally:
+        _lib.rk_request_free(req)
+
+
+def schedule(**terms: Any) -> Result:
+    """A loan's repayment schedule (SPEC §3). Keys: principal, rate | daily_rate |
+    fee_rate, term, method, start, first_due, basis, rounding, scale, id.
+    Raises RepayKernelError naming the field on bad input."""
+    return _compute(_lib.rk_schedule, terms)
+
+
+def plan(**terms: Any) -> Result:
+    """A negotiated repayment plan (SPEC §5) at ``as_of``: the loan keys plus
+    paid_through, or the arrears directly (overdue_principal, ...), and the
+    plan's steps (waive_*, capitalize, down_payment, defer_months, installments, ...).
+    Raises RepayKernelError naming the field on bad input."""
+    return _compute(_lib.rk_plan, terms)
+
+
+def compute(**terms: Any) -> Result:
+    """A schedule, or a plan when ``as_of`` is given."""
+    return _compute(_lib.rk_compute, terms)
+
+
+@dataclass(frozen=True)
+class BatchOutput:
+    """The two outputs of ``repay batch``, byte for byte, and the status:
+    RK_OK (every row ok) or RK_PARTIAL (some rows have status=error)."""
+    schedule: bytes
+    summary: bytes
+    status: int
+
+
+def run_csv(document: Union[str, bytes]) -> BatchOutput:
+    """Runs a whole batch CSV document exactly as ``repay batch`` does.
+    Raises RepayKernelError (RK_FORMAT) when the document is unusable."""
+    data = document.encode("utf-8") if isinstance(document, str) else bytes(document)
+    sched, summ, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+    slen, mlen = ctypes.c_size_t(), ctypes.c_size_t()
+    status = _lib.rk_run_csv(data, len(data), ctypes.byref(sched), ctypes.byref(slen),
+                             ctypes.byref(summ), ctypes.byref(mlen), ctypes.byref(err))
+    s, m = _take(sched, slen.value), _take(summ, mlen.value)
+    message = _take(err).decode("utf-8", errors="replace")
+    if status not in (RK_OK, RK_PARTIAL):
+        field = message.split(":", 1)[0] if ":" in message else ""
+        raise RepayKernelError(status, field, message)
+    return BatchOutput(schedule=s, summary=m, status=status)
+
+
+def run_json(request: Union[dict, list, str, bytes]) -> Any:
+    """Runs a JSON request (an object or a list of objects; a dict/list is
+    encoded first) and returns the decoded JSON result. Failed requests are
+    entries with "status": "error"; an unusable document raises RepayKernelError."""
+    if isinstance(request, (dict, list)):
+        _refuse_floats(request)
+        data = _json.dumps(request, default=_json_default).encode()
+    else:
+        data = request.encode("utf-8") if isinstance(request, str) else bytes(request)
+    out, out_len = ctypes.c_void_p(), ctypes.c_size_t()
+    status = _lib.rk_run_json(data, len(data), ctypes.byref(out), ctypes.byref(out_len))
+    text = _take(out, out_len.value)
+    if status == RK_MISUSE or status == RK_NOMEM:
+        raise RepayKernelError(status, "", _text(_lib.rk_errstr(status)))
+    result = _json.loads(text)
+    if status == RK_FORMAT:
+        e = result["error"]
+        raise RepayKernelError(status, e["field"], e["message"])
+    return result
+
+
+def _refuse_floats(value: Any, key: str = "request") -> None:
+    if isinstance(value, float):
+        raise TypeError(f"{key}: a float cannot carry an exact amount; pass a str or decimal.Decimal")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _refuse_floats(v, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            _refuse_floats(v, key)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
