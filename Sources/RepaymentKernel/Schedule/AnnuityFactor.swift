@@ -71,10 +71,13 @@ struct AnnuityFactor {
         }
         let cache = ThreadCache.current
         let key = AnnuityKey(rn: rn, rd: rd, n: n)
-        if let f = cache.annuity[key] { return f.installment(principal: principal, rounding: rounding) }
+        // Direct-mapped: one slot per hash bucket, replaced on a miss.
+        let slot = Int(truncatingIfNeeded: (rn._low &* 0x9E37_79B9_7F4A_7C15) ^ (rd._low &* 31) ^ UInt64(n) &* 0x85EB_CA6B) & (ThreadCache.slots - 1)
+        if let entry = cache.annuity[slot], entry.key == key {
+            return entry.factor.installment(principal: principal, rounding: rounding)
+        }
         let f = AnnuityFactor(rate: rate, periods: n)
-        if cache.annuity.count >= 4096 { cache.annuity.removeAll(keepingCapacity: true) }
-        cache.annuity[key] = f
+        cache.annuity[slot] = (key, f)
         return f.installment(principal: principal, rounding: rounding)
     }
 }
@@ -85,7 +88,8 @@ struct AnnuityKey: Hashable {
 
 /// Per-thread memo tables of the engine (no locks on the hot path).
 final class ThreadCache {
-    var annuity: [AnnuityKey: AnnuityFactor] = [:]
+    static let slots = 1024
+    var annuity = [(key: AnnuityKey, factor: AnnuityFactor)?](repeating: nil, count: ThreadCache.slots)
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()
