@@ -178,12 +178,14 @@ public enum BatchFormatter {
     }
 
     /// Computes one data row and appends its outputs; false when the row failed.
+    /// With `writeSchedule` false the schedule lines are not formatted at all.
     @discardableResult
-    public static func process(fields: [String], columns: BatchColumns, schedule: inout [UInt8], summary: inout [UInt8]) -> Bool {
+    public static func process(fields: [String], columns: BatchColumns, schedule: inout [UInt8], summary: inout [UInt8],
+                               writeSchedule: Bool = true) -> Bool {
         let id = columns.id(of: fields)
         do {
             let result = try BatchResult(columns.request(from: fields))
-            appendSchedule(id: id, result.schedule, to: &schedule)
+            if writeSchedule { appendSchedule(id: id, result.schedule, to: &schedule) }
             appendSummary(id: id, result, to: &summary)
             return true
         } catch {
