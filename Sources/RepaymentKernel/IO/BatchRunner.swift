@@ -122,6 +122,7 @@ public final class ByteSink {
         var offset = 0
         let total = bytes.count
         while offset < total {
+            try waitUntilWritable()
             let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, total - offset) }
             if n < 0 {
                 let code = errno
@@ -141,6 +142,26 @@ public final class ByteSink {
             offset += n
         }
     }
+
+    /// For a pipe, terminal or socket: waits (polling `shouldStop` every 50 ms) until a write
+    /// would not block, so a stop request is seen even when the reader on the other side stalls.
+    /// Regular files are always writable.
+    private func waitUntilWritable() throws(KernelError) {
+        guard let stop = shouldStop else { return }
+        if stop() { throw fail(KernelError(.io, field: "", "interrupted")) }
+        guard !isRegularFile else { return }
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let r = poll(&p, 1, 50)
+            if stop() { throw fail(KernelError(.io, field: "", "interrupted")) }
+            if r != 0 { return }  // ready, or an error that write(2) will report
+        }
+    }
+
+    private lazy var isRegularFile: Bool = {
+        var st = stat()
+        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }()
 
     private func fail(_ e: KernelError) -> KernelError {
         failed = e
@@ -277,6 +298,7 @@ public struct BatchRunner {
     public func run(input: CSVReader, outputs: BatchOutputs) throws(KernelError) -> Outcome {
         let sinks = outputs.all
         for s in sinks where s.shouldStop == nil { s.shouldStop = shouldStop }
+        if input.shouldStop == nil { input.shouldStop = shouldStop }
         do {
             let outcome = try runUncommitted(input: input, outputs: outputs)
             for s in sinks { try s.commit() }
@@ -388,7 +410,8 @@ struct ChunkWork: Sendable {
             out.secondary.reserveCapacity(100 * chunk.records.count)
             for (k, record) in chunk.records.enumerated() {
                 let ok = BatchFormatter.process(fields: record.fields, columns: columns,
-                                                schedule: &out.primary, summary: &out.secondary)
+                                                schedule: &out.primary, summary: &out.secondary,
+                                                writeSchedule: wantSchedule)
                 if !wantSchedule { out.primary.removeAll(keepingCapacity: true) }
                 if !ok {
                     out.failed += 1

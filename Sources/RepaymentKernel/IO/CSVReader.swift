@@ -79,6 +79,10 @@ public final class CSVReader {
     private var pendingError: CSVSyntaxError?
     private var totalRead = 0        // bytes obtained from read(2) (or given in memory)
 
+    /// Polled when read(2) is interrupted by a signal (EINTR): true ends reading with an I/O
+    /// error "interrupted" instead of retrying (so Ctrl-C works while waiting for input).
+    public var shouldStop: (@Sendable () -> Bool)? = nil
+
     /// Bytes of input consumed so far: everything up to the end of the last record returned
     /// (plus any blank lines skipped). For a progress display: compare with the file size.
     public var bytesConsumed: Int { totalRead - (end - start) }
@@ -86,8 +90,9 @@ public final class CSVReader {
     /// Reads from a file descriptor in chunks of `chunkSize` bytes using read(2).
     ///
     /// Memory stays at about `chunkSize` bytes, growing only if a single record is longer than
-    /// the buffer. The buffer is refilled until full or end of input, so `next()` may block until
-    /// `chunkSize` bytes (or EOF) are available on a pipe. The descriptor is not closed.
+    /// the buffer. Each refill is one successful read(2) (a regular file fills the buffer; a pipe
+    /// gives what it has), so records reach the caller as soon as they arrive on a pipe.
+    /// The descriptor is not closed.
     public init(fileDescriptor: Int32, chunkSize: Int = 1 << 20) {
         cap = Swift.max(1, chunkSize)
         buf = .allocate(capacity: cap)
@@ -152,9 +157,10 @@ public final class CSVReader {
 
     // MARK: - Buffer management
 
-    /// Moves unconsumed bytes to the front, grows the buffer if it is full, then reads until the
-    /// buffer is full or end of input. Sets `eof` when read(2) returns 0. EINTR is retried; any
-    /// other failure (including EAGAIN on a non-blocking descriptor) is reported as an error.
+    /// Moves unconsumed bytes to the front, grows the buffer if it is full, then reads once (more
+    /// bytes, or end of input). Sets `eof` when read(2) returns 0. EINTR is retried unless
+    /// `shouldStop` says otherwise; any other failure (including EAGAIN on a non-blocking
+    /// descriptor) is reported as an error.
     private func refill() throws(CSVSyntaxError) {
         precondition(!eof, "refill after EOF")
         let live = end - start
@@ -171,15 +177,20 @@ public final class CSVReader {
             buf = nb
             cap = newCap
         }
-        while end < cap {
+        while true {
             let n = read(fd, buf + end, cap - end)
             if n > 0 {
                 end += n
                 totalRead += n
+                return
             } else if n == 0 {
                 eof = true
                 return
-            } else if errno != EINTR {
+            } else if errno == EINTR {
+                if let stop = shouldStop, stop() {
+                    throw CSVSyntaxError(line: line, message: "interrupted", isIOError: true)
+                }
+            } else {
                 let code = errno
                 throw CSVSyntaxError(line: line, message: "I/O error: read(2) failed: \(String(cString: strerror(code))) (errno \(code))", isIOError: true)
             }
