@@ -127,7 +127,7 @@ struct PlanCommand: ParsableCommand {
     func fit(budget: String) throws(KernelError) -> (NegotiatedPlan, String) {
         let probe = try compute(installments: "1")
         let limit = try Money(parsing: budget, scale: probe.terms.scale, field: "budget")
-        let maxTerm = probe.terms.maxTerm
+        let maxTerm = min(probe.terms.maxTerm, LoanTerms.maximumTerm)
         var smallest: (Money, Int)? = nil
         for m in 1...maxTerm {
             let plan = try compute(installments: String(m))
