@@ -372,7 +372,7 @@ public struct BatchRunner {
                 if !out.errors.isEmpty { try outputs.errors?.write(out.errors) }
                 outcome.failed += out.failed
                 outcome.ok += out.rows - out.failed
-                pipeline.written(bytesRead: out.bytesRead)
+                pipeline.written(out)
             case .waiting:
                 break
             case .finished:
@@ -402,8 +402,9 @@ struct ChunkWork: Sendable {
     let wantSchedule: Bool
     let wantErrors: Bool
 
-    func compute(_ chunk: InputChunk, estimate: Int) -> OutputChunk {
-        var out = OutputChunk(rows: chunk.records.count, bytesRead: chunk.bytesRead)
+    func compute(_ chunk: InputChunk, estimate: Int, buffers: [[UInt8]]) -> OutputChunk {
+        var out = OutputChunk(primary: buffers[0], secondary: buffers[1], errors: buffers[2],
+                              rows: chunk.records.count, bytesRead: chunk.bytesRead)
         switch format {
         case .csv:
             if wantSchedule { out.primary.reserveCapacity(estimate * chunk.records.count) }
@@ -512,6 +513,9 @@ final class Pipeline: @unchecked Sendable {
     private var bytesPerRow: Int
     /// Input bytes consumed up to the last chunk written.
     private(set) var bytesWritten = 0
+    /// Emptied output buffers, kept with their capacity: reusing them spares a fresh
+    /// allocation (and its page faults) for every chunk.
+    private var spare: [[UInt8]] = []
 
     init(window: Int, initialEstimate: Int) {
         self.window = max(2, window)
@@ -600,8 +604,11 @@ final class Pipeline: @unchecked Sendable {
                 queueHead = 0
             }
             let estimate = bytesPerRow
+            var buffers: [[UInt8]] = []
+            while buffers.count < 3, let b = spare.popLast() { buffers.append(b) }
             unlock()
-            let out = work.compute(chunk, estimate: estimate)
+            while buffers.count < 3 { buffers.append([]) }
+            let out = work.compute(chunk, estimate: estimate, buffers: buffers)
             lock()
             results[chunk.index] = out
             pthread_cond_signal(resultReady)
@@ -638,10 +645,13 @@ final class Pipeline: @unchecked Sendable {
         }
     }
 
-    /// Records the input position of the chunk just written.
-    func written(bytesRead: Int) {
+    /// Records the input position of the chunk just written and takes back its buffers.
+    func written(_ out: consuming OutputChunk) {
+        var buffers = [out.primary, out.secondary, out.errors]
+        for i in buffers.indices { buffers[i].removeAll(keepingCapacity: true) }
         lock()
-        bytesWritten = bytesRead
+        bytesWritten = out.bytesRead
+        if spare.count < 3 * window { spare.append(contentsOf: buffers) }
         unlock()
     }
 }
