@@ -62,6 +62,8 @@ struct RequestFailure: Error {
 
 /// The state of an `rk_request`: the cells set so far and the last error.
 final class RequestBox {
+    /// The length of the longest column name.
+    static let longestKey = BatchColumns.all.map(\.utf8.count).max() ?? 0
     /// Key -> non-empty cell text.
     private(set) var cells: [String: String] = [:]
     /// Last error message and field (malloc'd), nil when the last call succeeded.
@@ -97,6 +99,12 @@ final class RequestBox {
     func set(key: String, value: String?) throws(RequestFailure) {
         guard !key.isEmpty else {
             throw RequestFailure(status: RK_INVALID, field: "key", message: "key: must not be empty (expected a column name such as 'principal')")
+        }
+        if key.utf8.count > RequestBox.longestKey + 2 {
+            // Cannot be a column name, not even a typo of one; the "did you mean" search is
+            // linear in the key's length, so a huge key is refused before it.
+            throw RequestFailure(status: RK_INVALID, field: "key",
+                                 message: "key: unknown column '\(key.prefix(40))...' (\(key.utf8.count) bytes; no column name is longer than \(RequestBox.longestKey))")
         }
         if key != "id" {
             // The header check of the CSV contract: the same names, the same "did you mean" hint.

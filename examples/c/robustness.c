@@ -8,7 +8,7 @@
  *
  *   gcc -std=c11 -O2 -Wall -ISources/CRepayKernel/include examples/c/robustness.c \
  *       -L.build/release -lrepaykernel -Wl,-rpath,$PWD/.build/release -lpthread -o robustness
- *   ./robustness [RANDOM_REQUESTS [SEED]]     (default 100000 and 1)
+ *   ./robustness [RANDOM_REQUESTS [SEED [THREAD_REQUESTS]]]   (default 100000, 1, 1500)
  *
  * Last line: "robustness: N checks, F failed; R random requests (...)".
  * Exit status 0 only when no check failed.
@@ -571,7 +571,7 @@ static void fixed_checks(void) {
 
 /* ---------- threads ---------- */
 
-#define THREAD_REQUESTS 1500
+static int thread_requests = 1500;
 typedef struct { uint64_t seed; uint64_t hash; } thread_arg;
 
 static void *thread_main(void *p) {
@@ -579,7 +579,7 @@ static void *thread_main(void *p) {
     rng_t r = { a->seed };
     request_t q;
     uint64_t h = 0;
-    for (int i = 0; i < THREAD_REQUESTS; i++) {
+    for (int i = 0; i < thread_requests; i++) {
         int st;
         random_request(&r, &q);
         h = h * 31 + run_request(&q, 0, &st);
@@ -598,6 +598,7 @@ int main(int argc, char **argv) {
     long random_requests = argc > 1 ? atol(argv[1]) : 100000;
     uint64_t seed = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
     if (seed == 0) seed = 1;
+    if (argc > 3) thread_requests = atoi(argv[3]);
     clock_t t0 = clock();
 
     fixed_checks();
@@ -634,6 +635,6 @@ int main(int argc, char **argv) {
     printf("robustness: %ld checks, %ld failed (%ld in fixed checks); %ld random requests (%ld ok, %ld RK_INVALID, "
            "%ld RK_RANGE) + %ld CSV and %ld JSON documents + %d threads x %d requests; %.1f s CPU\n",
            checks, failures, fixed_failures, random_requests, ok, invalid, range, csv_docs, json_docs, THREADS,
-           THREAD_REQUESTS, secs);
+           thread_requests, secs);
     return failures == 0 ? 0 : 1;
 }
