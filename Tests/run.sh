@@ -19,6 +19,4 @@ if [ -x ../shared/conformance/check.sh ]; then
   echo "== conformance (../shared/conformance/check.sh)"
   ../shared/conformance/check.sh .build/release/repay
 fi
-
-echo "== C API and bindings (Tests/capi.sh)"
 bash Tests/capi.sh
