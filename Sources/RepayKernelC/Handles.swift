@@ -13,6 +13,9 @@ import Glibc
 
 /// The status code of a kernel error (the pinned `RK_*` values).
 func status(of error: KernelError) -> Int32 {
+    // The kernel reports a failed self-check (for example the conservation
+    // identity of a plan) as "internal error: ..."; that is RK_ERROR, not bad input.
+    if error.problem.hasPrefix("internal error") { return RK_ERROR }
     switch error.code {
     case .invalidInput: return RK_INVALID
     case .outOfRange: return RK_RANGE
