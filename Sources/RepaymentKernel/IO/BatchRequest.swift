@@ -61,6 +61,8 @@ public struct BatchColumns: Sendable {
     }
 
     static func suggestion(for name: String) -> String? {
+        // No column name is longer than 17 bytes; a long name is no near miss.
+        guard name.utf8.count <= 40 else { return nil }
         func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
             var prev = Array(0...b.count)
             for (i, x) in a.enumerated() {
