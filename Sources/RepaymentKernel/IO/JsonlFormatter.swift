@@ -32,7 +32,7 @@ public enum JsonlFormatter {
         for (k, r) in rows.enumerated() {
             if k > 0 { out.append(44) }
             out.append(contentsOf: #"{"period":"#.utf8)
-            out.append(contentsOf: String(r.period).utf8)
+            MoneyFormat.append(Int128(r.period), scale: 0, to: &out)
             out.append(contentsOf: #","due_date":""#.utf8)
             r.dueDate.append(to: &out)
             out.append(contentsOf: #"","kind":""#.utf8)
@@ -48,7 +48,7 @@ public enum JsonlFormatter {
         out.append(contentsOf: String(rows.count).utf8)
         out.append(contentsOf: #",""#.utf8)
         out.append(contentsOf: #"total_payable":""#.utf8)
-        out.append(contentsOf: result.totalPayable.description.utf8)
+        MoneyFormat.append(result.totalPayable.units, scale: result.totalPayable.scale, to: &out)
         field("total_interest", result.totalInterest, to: &out)
         field("waived_penalty", result.waivedPenalty, to: &out)
         field("waived_interest", result.waivedInterest, to: &out)
@@ -86,7 +86,7 @@ public enum JsonlFormatter {
         out.append(contentsOf: "\",\"".utf8)
         out.append(contentsOf: name.utf8)
         out.append(contentsOf: "\":\"".utf8)
-        out.append(contentsOf: m.description.utf8)
+        MoneyFormat.append(m.units, scale: m.scale, to: &out)  // the text of Money.description
     }
 
     /// Appends `s` as a JSON string literal (RFC 8259): `"` and `\` escaped, control characters
