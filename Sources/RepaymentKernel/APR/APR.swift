@@ -98,13 +98,15 @@ public struct AnnualPercentageRate: Sendable, Hashable {
     static func solve(amounts: [Double], times t: [Double], financed: WideInteger, exactFlows: () -> [Flow]) -> AnnualPercentageRate {
         let af = double(financed)
         let q = amounts.map { $0 / af }
-        // Newton on s = ln(1+x): F(s) = sum q e^{-ts} - 1 is convex and decreasing,
-        // so from s = 0 (where F > 0) the iterates rise monotonically to the root;
-        // once F is no longer positive, or the step is negligible, s is the root
-        // to working precision. Flows are in date order, so e^{-t s} is built
-        // incrementally: one exp per distinct time step (monthly rows share one).
-        var s = 0.0
-        for _ in 0..<500 {
+        // Newton on s = ln(1+x): F(s) = sum q e^{-ts} - 1 is convex and decreasing.
+        // Start from the exact root of a single payment of the total at the
+        // payment-weighted mean time (usually within a few percent), then
+        // iterate until the step is negligible. Flows are in date order, so
+        // e^{-t s} is built incrementally: one exp per distinct time step.
+        var total = 0.0, weighted = 0.0
+        for j in q.indices { total += q[j]; weighted += q[j] * t[j] }
+        var s = weighted > 0 && total > 0 ? Glibc.log(total) / (weighted / total) : 0
+        for _ in 0..<100 {
             var fv = -1.0, dv = 0.0
             var previousTime = 0.0, discount = 1.0
             var cachedStep = -1.0, cachedFactor = 1.0
@@ -119,12 +121,12 @@ public struct AnnualPercentageRate: Sendable, Hashable {
                 fv += e
                 dv -= t[j] * e
             }
-            guard dv < 0, fv.isFinite, fv > 0 else { break }
+            guard dv < 0, fv.isFinite, fv != 0 else { break }
             let step = -fv / dv
             let next = s + step
             guard next.isFinite else { break }
             s = next
-            if step <= 1e-15 * max(1, abs(s)) { break }
+            if abs(step) <= 1e-15 * max(1, abs(s)) { break }
         }
         let x = s.expm1
         var solver: ExactBoundary? = nil

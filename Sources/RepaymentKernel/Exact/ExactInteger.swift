@@ -25,6 +25,13 @@ internal protocol ExactInteger: Comparable, Sendable {
     /// `round(self / divisor)` with `mode`; `divisor` must be positive
     /// (callers check; a zero divisor never reaches this).
     func divided(by divisor: Self, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> Self
+    /// Non-throwing forms for hot loops: on overflow they set `overflow` and
+    /// return garbage, and the caller throws once per row. (Typed-throws
+    /// witnesses are not inlined into specialized generic code; these are.)
+    func adding(_ other: Self, _ overflow: inout Bool) -> Self
+    func subtracting(_ other: Self, _ overflow: inout Bool) -> Self
+    func multiplying(_ other: Self, _ overflow: inout Bool) -> Self
+    func dividing(by divisor: Self, _ mode: RoundingMode, _ overflow: inout Bool) -> Self
 }
 
 extension ExactInteger {
@@ -42,13 +49,38 @@ extension Int128: ExactInteger {
     var big: BigInt { BigInt(self) }
     var wide: WideInteger { .small(self) }
     var signum: Int { self < 0 ? -1 : (self == 0 ? 0 : 1) }
-    func plus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
+    @inline(__always) func adding(_ o: Int128, _ overflow: inout Bool) -> Int128 {
+        let (r, o) = addingReportingOverflow(o); overflow = overflow || o; return r
+    }
+    @inline(__always) func subtracting(_ o: Int128, _ overflow: inout Bool) -> Int128 {
+        let (r, o) = subtractingReportingOverflow(o); overflow = overflow || o; return r
+    }
+    @inline(__always) func multiplying(_ o: Int128, _ overflow: inout Bool) -> Int128 {
+        if _high == Int64(bitPattern: _low) >> 63, o._high == Int64(bitPattern: o._low) >> 63 {
+            let (h, l) = Int64(bitPattern: _low).multipliedFullWidth(by: Int64(bitPattern: o._low))
+            return Int128(_low: l, _high: h)
+        }
+        let (r, o) = multipliedReportingOverflow(by: o); overflow = overflow || o; return r
+    }
+    @inline(__always) func dividing(by d: Int128, _ mode: RoundingMode, _ overflow: inout Bool) -> Int128 {
+        if d > 0, _high == 0, d._high == 0 {
+            let a = _low, b = d._low
+            let (q, r) = a.quotientAndRemainder(dividingBy: b)
+            let q128 = Int128(_low: q, _high: 0)
+            if r == 0 { return q128 }
+            let rest = b - r
+            let half = r < rest ? -1 : (r == rest ? 0 : 1)
+            return mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: q & 1 != 0) ? q128 + 1 : q128
+        }
+        do { return try divided(by: d, rounding: mode) } catch { overflow = true; return 0 }
+    }
+    @inline(__always) func plus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
         let (r, o) = addingReportingOverflow(o); if o { throw ArithmeticOverflow() }; return r
     }
-    func minus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
+    @inline(__always) func minus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
         let (r, o) = subtractingReportingOverflow(o); if o { throw ArithmeticOverflow() }; return r
     }
-    func times(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
+    @inline(__always) func times(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
         // Both factors in Int64 range (the usual case): one 64x64->128 multiply,
         // which cannot overflow, instead of the __muloti4 library call.
         if _high == Int64(bitPattern: _low) >> 63, o._high == Int64(bitPattern: o._low) >> 63 {
@@ -93,6 +125,12 @@ extension BigInt: ExactInteger {
     }
     var big: BigInt { self }
     var wide: WideInteger { WideInteger(self) }
+    func adding(_ o: BigInt, _ overflow: inout Bool) -> BigInt { self + o }
+    func subtracting(_ o: BigInt, _ overflow: inout Bool) -> BigInt { self - o }
+    func multiplying(_ o: BigInt, _ overflow: inout Bool) -> BigInt { self * o }
+    func dividing(by d: BigInt, _ mode: RoundingMode, _ overflow: inout Bool) -> BigInt {
+        do { return try divided(by: d, rounding: mode) } catch { overflow = true; return d }
+    }
     func plus(_ o: BigInt) throws(ArithmeticOverflow) -> BigInt { self + o }
     func minus(_ o: BigInt) throws(ArithmeticOverflow) -> BigInt { self - o }
     func times(_ o: BigInt) throws(ArithmeticOverflow) -> BigInt { self * o }

@@ -67,21 +67,24 @@ enum LoanEngine {
     }
 
     /// Appends the rows of `t`, all arithmetic in `N`.
+    @_specialize(where N == Int128)
     static func run<N: ExactInteger>(_ t: Input, _: N.Type, emit: (Row<N>) -> Void) throws(ArithmeticOverflow) {
         let mode = t.rounding
         let p = try t.principal.exact(N.self)
         let rn = try t.rate.numerator.exact(N.self)
         let rdBase = try t.rate.denominator.exact(N.self)
         let rd = try rdBase.times(t.basis.divisor)   // factor = rn * units / rd
-        @inline(__always) func interest(_ b: N, _ from: CivilDate, _ to: CivilDate) throws(ArithmeticOverflow) -> N {
+        var overflow = false
+        @inline(__always) func interest(_ b: N, _ from: CivilDate, _ to: CivilDate) -> N {
             if b.signum == 0 || rn.signum == 0 { return .zero }
-            let units = t.basis.units(from: from, to: to)
-            return try b.times(rn).times(units).divided(by: rd, rounding: mode)
+            let units = N(t.basis.units(from: from, to: to))
+            return b.multiplying(rn, &overflow).multiplying(units, &overflow).dividing(by: rd, mode, &overflow)
         }
 
         if t.method == .bullet {
             let due = t.dueDate(1)
-            let i = try interest(p, t.from, due)
+            let i = interest(p, t.from, due)
+            if overflow { throw ArithmeticOverflow() }
             emit(Row(period: 1, dueDate: due, principal: p, interest: i, balance: .zero))
             return
         }
@@ -109,20 +112,21 @@ enum LoanEngine {
             var pr: N
             switch t.method {
             case .annuity:
-                i = try interest(balance, from, due)
-                pr = N.minimum(balance, N.maximum(.zero, try installment.minus(i)))
+                i = interest(balance, from, due)
+                pr = N.minimum(balance, N.maximum(.zero, installment.subtracting(i, &overflow)))
             case .equalPrincipal:
-                i = try interest(balance, from, due)
+                i = interest(balance, from, due)
                 pr = N.minimum(balance, fixedPrincipal)
             case .flat:
                 i = fee
                 pr = N.minimum(balance, fixedPrincipal)
             case .interestOnly, .bullet:
-                i = try interest(balance, from, due)
+                i = interest(balance, from, due)
                 pr = .zero
             }
             if k == n { pr = balance }
-            balance = try balance.minus(pr)
+            balance = balance.subtracting(pr, &overflow)
+            if overflow { throw ArithmeticOverflow() }
             emit(Row(period: k, dueDate: due, principal: pr, interest: i, balance: balance))
             // After payoff no zero-payment row follows; a flat loan's fee rows are not zero.
             if t.stopAtPayoff && balance.signum == 0 && (t.method != .flat || fee.signum == 0) { break }
