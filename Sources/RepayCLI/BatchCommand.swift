@@ -38,7 +38,8 @@ struct BatchCommand: ParsableCommand {
 
         Rows are computed in parallel (--jobs, default every core) and written in
         input order: the output is the same byte for byte for every --jobs.
-        On a terminal, progress (rows, rows/s, ETA) is shown on standard error.
+        On a terminal, progress (rows, rows/s, ETA) is shown on standard error
+        (not with --quiet, nor when an output goes to that terminal).
 
         Exit status: 0 all rows ok, 1 some rows failed, 2 the file or the command
         line is unusable (then no output file is written), 3 reading or writing
@@ -150,7 +151,9 @@ struct BatchCommand: ParsableCommand {
         var runner = BatchRunner(jobs: jobs ?? max(1, cores))
         runner.format = format
         runner.shouldStop = { batchStopSignal.load(ordering: .relaxed) != 0 }
-        let display = !quiet && isatty(2) == 1 ? ProgressDisplay(inputSize: inputSize) : nil
+        // Progress only on a terminal, and not when an output is going to that same terminal.
+        let outputOnTerminal = [schedule, summary, output, errors].contains("-") && isatty(1) == 1
+        let display = !quiet && isatty(2) == 1 && !outputOnTerminal ? ProgressDisplay(inputSize: inputSize) : nil
         if let display { runner.progress = { display.show($0) } }
         let reader = CSVReader(fileDescriptor: fd)
         do {
