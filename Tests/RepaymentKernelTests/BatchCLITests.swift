@@ -226,6 +226,43 @@ struct BatchCLITests {
         #expect(quiet.stdout == loud.stdout)
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"),
+          arguments: [false, true])
+    func progressOnATerminal(quiet: Bool) throws {
+        // script(1) gives repay a pseudo-terminal; the input comes through a FIFO with a pause
+        // in the middle, so the run lasts long enough for a progress line.
+        let dir = T.tempDir("tty")
+        defer { T.remove(dir) }
+        let fifo = dir + "/in.csv"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "'\(T.repayPath)' batch '\(fifo)' --summary '\(dir)/m.csv'\(quiet ? " --quiet" : "")", "/dev/null"]
+        let out = dir + "/tty.txt"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: out)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let w = try FileHandle(forWritingTo: URL(fileURLWithPath: fifo))
+        var rows = ["id,principal,rate,term,start"]
+        for i in 0..<400 { rows.append("L\(i),\(1000 + i).00,0.1,12,2024-01-\(10 + i % 18)") }
+        w.write(Data((rows[0...200].joined(separator: "\n") + "\n").utf8))
+        usleep(700_000)
+        w.write(Data((rows[201...].joined(separator: "\n") + "\n").utf8))
+        try w.close()
+        try T.waitFor(p, timeout: 60)
+        #expect(p.terminationStatus == 0)
+        let tty = String(decoding: T.read(out), as: UTF8.self)
+        if quiet {
+            #expect(tty.isEmpty, "\(tty.debugDescription)")
+        } else {
+            #expect(tty.contains("\r\u{1B}[K200 rows, "), "\(tty.debugDescription)")  // the first half, while waiting
+            #expect(tty.contains(" rows/s"))
+            #expect(tty.contains("\r\u{1B}[Krepay batch: 400 rows ok, 0 failed, "))  // progress line cleared first
+        }
+        #expect(T.records(T.read(dir + "/m.csv")).count == 401)
+    }
+
     @Test func jsonlAndErrorsOutputs() throws {
         let input = Array("""
         id,principal,rate,term,start

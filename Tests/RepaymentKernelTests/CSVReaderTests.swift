@@ -298,3 +298,45 @@ struct CSVSplitMix: RandomNumberGenerator {
         #expect(csvErrorOf("a\"b")?.isIOError == false)
     }
 }
+
+@Suite struct CSVBatchesFromPipes {
+    @Test func batchReturnsWhatHasArrived() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        let first = csvUTF8("a,1\nb,2\nc,\"3")  // two records and the start of a third
+        _ = first.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        let r = CSVReader(fileDescriptor: fds[0], chunkSize: 1 << 16)
+        // Without waitForMax the call returns the two complete records instead of blocking.
+        #expect(try r.nextBatch(max: 100, waitForMax: false).map(\.fields) == [["a", "1"], ["b", "2"]])
+        let rest = csvUTF8("\"\nd,4\n")
+        _ = rest.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+        close(fds[1])
+        #expect(try r.nextBatch(max: 100, waitForMax: false).map(\.fields) == [["c", "3"], ["d", "4"]])
+        #expect(try r.nextBatch(max: 100, waitForMax: false).isEmpty)
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64])
+    func shortBatchesLoseNothing(chunkSize: Int) throws {
+        for s in csvTrickyInputs {
+            let bytes = csvUTF8(s)
+            let reference = csvOutcome(CSVReader(bytes: bytes))
+            let path = csvTempPath("short")
+            csvWriteFile(path, bytes)
+            defer { unlink(path) }
+            let fd = open(path, O_RDONLY)
+            defer { close(fd) }
+            let r = CSVReader(fileDescriptor: fd, chunkSize: chunkSize)
+            var got = CSVOutcome()
+            do {
+                while true {
+                    let batch = try r.nextBatch(max: 3, waitForMax: false)
+                    if batch.isEmpty { break }
+                    got.records += batch.map(\.fields)
+                    got.lines += batch.map(\.line)
+                }
+            } catch { got.error = error }
+            #expect(csvFirstDifference(got, reference) == nil, "chunk \(chunkSize) input \(s.debugDescription)")
+        }
+    }
+}

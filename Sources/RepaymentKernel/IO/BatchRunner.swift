@@ -580,7 +580,7 @@ final class Pipeline: @unchecked Sendable {
             if stop { return }
             let records: [CSVRecord]
             do {
-                records = try reader.nextBatch(max: rows)
+                records = try reader.nextBatch(max: rows, waitForMax: false)
             } catch {
                 lock()
                 if failure == nil { failure = BatchRunner.inputError(error) }

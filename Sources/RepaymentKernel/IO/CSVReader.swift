@@ -138,18 +138,29 @@ public final class CSVReader {
 
     /// Returns up to `max` records; an empty array means end of input.
     ///
+    /// With `waitForMax` false, the call returns as soon as it has at least one record and the
+    /// records already read are used up: on a pipe, records that have arrived are not held back
+    /// waiting for `max` of them.
     /// If an error occurs after some records were collected, those records are returned and the
     /// error is thrown by the next call.
-    public func nextBatch(max: Int) throws(CSVSyntaxError) -> [CSVRecord] {
+    public func nextBatch(max: Int, waitForMax: Bool = true) throws(CSVSyntaxError) -> [CSVRecord] {
         var out: [CSVRecord] = []
         out.reserveCapacity(Swift.min(Swift.max(max, 0), 4096))
         while out.count < max {
-            do {
-                guard let r = try next() else { break }
+            if let e = pendingError {
+                if out.isEmpty { throw e }
+                break  // the next call rethrows it
+            }
+            switch scan() {
+            case .record(let r):
                 out.append(r)
-            } catch {
-                if out.isEmpty { throw error }
-                break  // `pendingError` is set; the next call rethrows it.
+            case .end:
+                return out
+            case .needMore:
+                if !waitForMax && !out.isEmpty { return out }
+                do { try refill() } catch { pendingError = error }
+            case .failure(let e):
+                pendingError = e
             }
         }
         return out
