@@ -109,6 +109,11 @@ struct BatchCLITests {
         #expect(!run.signaled)
         #expect(run.stderr.contains("cannot write to '/dev/full': no space left on the device"))
         #expect(T.files(in: dir) == ["in.csv"])
+        // The failing output last: the schedule, finished first, must not be renamed into place.
+        let last = try T.repay(["batch", dir + "/in.csv", "--schedule", dir + "/s.csv", "--summary", "/dev/full"])
+        #expect(last.status == 3)
+        #expect(last.stderr.contains("summary: cannot write to '/dev/full'"))
+        #expect(T.files(in: dir) == ["in.csv"])
     }
 
     @Test func interruptWhileWaitingForInputRemovesTemporaryFiles() throws {

@@ -39,7 +39,8 @@ public final class ByteSink {
     let ownsDescriptor: Bool
     var buffer: [UInt8] = []
     var failed: KernelError?
-    var finished = false
+    var closed = false      // the descriptor is closed (finishWriting or discard)
+    var finished = false    // published or discarded
     /// Polled when a write is interrupted by a signal (EINTR): true ends the write with an
     /// "interrupted" error instead of retrying.
     public var shouldStop: (@Sendable () -> Bool)? = nil
@@ -183,23 +184,36 @@ public final class ByteSink {
 
     /// Flushes, syncs, closes, and renames the temporary file over the final path.
     public func commit() throws(KernelError) {
+        try finishWriting()
+        try publish()
+    }
+
+    /// First half of `commit()`: everything that can fail for lack of space or an I/O error
+    /// (flush, fsync, close). After it, only the rename is left.
+    public func finishWriting() throws(KernelError) {
         try flush()
-        guard !finished else { return }
-        finished = true
+        guard !closed else { return }
         guard let tempPath, let finalPath else {
             if ownsDescriptor { close(fd) }
+            closed = true
             return
         }
         if fsync(fd) != 0 && errno != EINVAL {
-            let e = KernelError(.io, field: field, "cannot write to '\(finalPath)': \(String(cString: strerror(errno)))")
-            close(fd); unlink(tempPath)
-            throw e
+            throw fail(KernelError(.io, field: field, "cannot write to '\(finalPath)': \(String(cString: strerror(errno)))"))
         }
-        if close(fd) != 0 {
-            let e = KernelError(.io, field: field, "cannot write to '\(finalPath)': \(String(cString: strerror(errno)))")
-            unlink(tempPath)
-            throw e
+        let rc = close(fd)
+        closed = true
+        if rc != 0 {
+            throw fail(KernelError(.io, field: field, "cannot write to '\(finalPath)': \(String(cString: strerror(errno)))"))
         }
+    }
+
+    /// Second half of `commit()`: renames the finished temporary file over the final path.
+    public func publish() throws(KernelError) {
+        if !closed { try finishWriting() }
+        guard !finished else { return }
+        finished = true
+        guard let tempPath, let finalPath else { return }
         if rename(tempPath, finalPath) != 0 {
             let e = KernelError(.io, field: field, "cannot rename to '\(finalPath)': \(String(cString: strerror(errno)))")
             unlink(tempPath)
@@ -212,7 +226,8 @@ public final class ByteSink {
         buffer.removeAll()
         guard !finished else { return }
         finished = true
-        if ownsDescriptor { close(fd) }
+        if ownsDescriptor && !closed { close(fd) }
+        closed = true
         if let tempPath { unlink(tempPath) }
     }
 }
@@ -314,14 +329,17 @@ public struct BatchRunner {
     /// - Throws: `KernelError` with `.unusableFile` for a bad header or broken quoting, `.io`
     ///   for a failed read or write, or an `.io` error with the problem "interrupted" when
     ///   `shouldStop` said so. After a failure, compute threads may still be finishing their
-    ///   current chunk (they touch nothing the caller owns).
+    ///   current chunk, and the reading thread may still be blocked in read(2) on `input`
+    ///   (it keeps `input` alive; do not use `input` again after a failure).
     public func run(input: CSVReader, outputs: BatchOutputs) throws(KernelError) -> Outcome {
         let sinks = outputs.all
         for s in sinks where s.shouldStop == nil { s.shouldStop = shouldStop }
         if input.shouldStop == nil { input.shouldStop = shouldStop }
         do {
             let outcome = try runUncommitted(input: input, outputs: outputs)
-            for s in sinks { try s.commit() }
+            // All outputs or none: finish (flush, fsync) every file before renaming any.
+            for s in sinks { try s.finishWriting() }
+            for s in sinks { try s.publish() }
             return outcome
         } catch {
             for s in sinks { s.discard() }
