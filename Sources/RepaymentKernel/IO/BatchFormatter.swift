@@ -53,18 +53,19 @@ public enum BatchFormatter {
         let scale = schedule.scale
         switch schedule.storage {
         case .compact(let rows):
+            // All lines of the schedule into one scratch buffer, appended once.
             let room = quotedID.count + 5 * ByteWriter.maxAmountBytes + 48
             quotedID.withUnsafeBufferPointer { id in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room * max(1, rows.count)) { buffer in
+                    var w = ByteWriter(p: buffer.baseAddress!)
                     for r in rows {
-                        var w = ByteWriter(p: buffer.baseAddress!)
                         w.bytes(id)
                         w.byte(44)
                         w.unsigned(UInt64(r.period))
                         w.byte(44)
                         w.date(r.dueDate)
                         w.byte(44)
-                        kindBytes(r.kind).withUnsafeBufferPointer { w.bytes($0) }
+                        w.kind(r.kind)
                         w.byte(44)
                         let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
                         let (payment, o2) = pi.addingReportingOverflow(r.carried)
@@ -84,8 +85,8 @@ public enum BatchFormatter {
                         w.byte(44)
                         w.amount(r.balance, scale: scale)
                         w.byte(10)
-                        out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
                     }
+                    out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
                 }
             }
         case .wide(let rows):

@@ -58,12 +58,27 @@ struct ByteWriter {
             return
         }
         if v < 0 { byte(45) }
-        let pow = ByteWriter.powersOfTen[scale]
+        var pow: UInt64 = 1
+        for _ in 0..<scale { pow &*= 10 }
         let (whole, frac) = m._low.quotientAndRemainder(dividingBy: pow)
         unsigned(whole)
         if scale > 0 {
             byte(46)
             unsigned(frac, minDigits: scale)
+        }
+    }
+
+    /// The row kind's name.
+    mutating func kind(_ k: RowKind) {
+        switch k {
+        case .installment:
+            for b in "installment".utf8 { byte(b) }
+        case .down:
+            for b in "down".utf8 { byte(b) }
+        case .deferral:
+            for b in "deferral".utf8 { byte(b) }
+        case .lump:
+            for b in "lump".utf8 { byte(b) }
         }
     }
 
