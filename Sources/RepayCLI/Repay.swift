@@ -21,6 +21,21 @@ struct Repay: ParsableCommand {
         """,
         subcommands: [ScheduleCommand.self, PlanCommand.self, BatchCommand.self]
     )
+
+    /// As ArgumentParser's, except that a command line it rejects exits with
+    /// status 2 (the batch contract's "unusable command line"), not 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileStandardError.write(fullMessage(for: error) + "\n")
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Output formats of `schedule` and `plan`.
