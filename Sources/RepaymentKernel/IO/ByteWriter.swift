@@ -22,10 +22,7 @@ struct ByteWriter {
 
     /// Writes `v` with at least `minDigits` digits (zero-padded), two digits per division.
     mutating func unsigned(_ v: UInt64, minDigits: Int = 1) {
-        var digits = 1
-        var t = v
-        while t >= 100 { t /= 100; digits += 2 }
-        if t >= 10 { digits += 1 }
+        var digits = ByteWriter.digitCount(v)
         if digits < minDigits { digits = minDigits }
         var q = v
         var i = count + digits
@@ -46,6 +43,18 @@ struct ByteWriter {
         }
         while i > count { i -= 1; p[i] = 48 }
         count += digits
+    }
+
+    /// Decimal digits of `v`, by comparisons (no division).
+    @inline(__always) static func digitCount(_ v: UInt64) -> Int {
+        if v < 100_000_000 {
+            if v < 10_000 { return v < 100 ? (v < 10 ? 1 : 2) : (v < 1_000 ? 3 : 4) }
+            return v < 1_000_000 ? (v < 100_000 ? 5 : 6) : (v < 10_000_000 ? 7 : 8)
+        }
+        var n = 8
+        var t = v / 100_000_000
+        while t > 0 { t /= 10; n += 1 }
+        return n
     }
 
     /// Writes `v` minor units at `scale` (0...6): `-12.30`, `0.05`, `7` at scale 0.
@@ -70,16 +79,14 @@ struct ByteWriter {
 
     /// The row kind's name.
     mutating func kind(_ k: RowKind) {
+        let name: StaticString
         switch k {
-        case .installment:
-            for b in "installment".utf8 { byte(b) }
-        case .down:
-            for b in "down".utf8 { byte(b) }
-        case .deferral:
-            for b in "deferral".utf8 { byte(b) }
-        case .lump:
-            for b in "lump".utf8 { byte(b) }
+        case .installment: name = "installment"
+        case .down: name = "down"
+        case .deferral: name = "deferral"
+        case .lump: name = "lump"
         }
+        name.withUTF8Buffer { bytes($0) }
     }
 
     /// `YYYY-MM-DD` (years 1...9999, so fixed width).
