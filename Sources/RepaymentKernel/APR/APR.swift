@@ -51,32 +51,33 @@ public struct AnnualPercentageRate: Sendable, Hashable {
     static func of(_ schedule: Schedule, financed: WideInteger, from reference: CivilDate) -> AnnualPercentageRate {
         switch schedule.storage {
         case .compact(let rows):
-            var amounts: [Double] = [], times: [Double] = []
-            amounts.reserveCapacity(rows.count); times.reserveCapacity(rows.count)
-            var total: Int128 = 0
-            var exactTotal = true
-            var anyLater = false
-            for r in rows {
-                let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
-                let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
-                let (p, o2) = pi.addingReportingOverflow(r.carried)
-                let (t, o3) = total.addingReportingOverflow(p)
-                if o1 || o2 || o3 { exactTotal = false; break }
-                total = t
-                if p != 0 && (m > 0 || d > 0) { anyLater = true }
-                amounts.append(double(.small(p)))
-                times.append(Double(m) + Double(d) / 30)
-            }
-            if exactTotal {
+            // Amounts and times in one scratch buffer: no allocation per schedule.
+            return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * max(1, rows.count)) { scratch in
+                let amounts = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count])
+                let times = UnsafeMutableBufferPointer(rebasing: scratch[rows.count..<(2 * rows.count)])
+                var total: Int128 = 0
+                var anyLater = false
+                for (j, r) in rows.enumerated() {
+                    let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                    let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
+                    let (p, o2) = pi.addingReportingOverflow(r.carried)
+                    let (t, o3) = total.addingReportingOverflow(p)
+                    if o1 || o2 || o3 {
+                        return of(Schedule(rows: schedule.rows, scale: schedule.scale), financed: financed, from: reference)
+                    }
+                    total = t
+                    if p != 0 && (m > 0 || d > 0) { anyLater = true }
+                    amounts[j] = double(.small(p))
+                    times[j] = Double(m) + Double(d) / 30
+                }
                 guard financed.signum > 0, WideInteger.small(total) != financed, anyLater else { return .zero }
-                return solve(amounts: amounts, times: times, financed: financed) {
+                return solve(amounts: amounts, times: UnsafeBufferPointer(times), financed: financed) {
                     rows.map { r in
                         let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
                         return Flow(amount: .small(r.principal) + .small(r.interest) + .small(r.carried), months: m, days: d)
                     }
                 }
             }
-            return of(Schedule(rows: schedule.rows, scale: schedule.scale), financed: financed, from: reference)
         case .wide(let rows):
             var flows: [Flow] = []
             flows.reserveCapacity(rows.count)
@@ -89,15 +90,21 @@ public struct AnnualPercentageRate: Sendable, Hashable {
             guard financed.signum > 0, total != financed, flows.contains(where: { $0.thirtieths > 0 && $0.amount.signum != 0 }) else {
                 return .zero
             }
-            return solve(amounts: flows.map { double($0.amount) }, times: flows.map(\.time), financed: financed) { flows }
+            var amounts = flows.map { double($0.amount) }
+            let times = flows.map(\.time)
+            return amounts.withUnsafeMutableBufferPointer { a in
+                times.withUnsafeBufferPointer { t in solve(amounts: a, times: t, financed: financed) { flows } }
+            }
         }
     }
 
     /// Solves for the root and certifies both printed values. `exactFlows` is
     /// only called when an estimate lies near a rounding boundary.
-    static func solve(amounts: [Double], times t: [Double], financed: WideInteger, exactFlows: () -> [Flow]) -> AnnualPercentageRate {
+    /// `amounts` is overwritten with the amounts as fractions of `financed`.
+    static func solve(amounts q: UnsafeMutableBufferPointer<Double>, times t: UnsafeBufferPointer<Double>, financed: WideInteger,
+                      exactFlows: () -> [Flow]) -> AnnualPercentageRate {
         let af = double(financed)
-        let q = amounts.map { $0 / af }
+        for j in q.indices { q[j] /= af }
         // Newton on s = ln(1+x): F(s) = sum q e^{-ts} - 1 is convex and decreasing.
         // Start from the exact root of a single payment of the total at the
         // payment-weighted mean time (usually within a few percent), then

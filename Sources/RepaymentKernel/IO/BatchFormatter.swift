@@ -132,17 +132,20 @@ public enum BatchFormatter {
     /// Appends the summary line of a computed row.
     public static func appendSummary(id: String, _ result: BatchResult, to out: inout [UInt8]) {
         CSVWriter.appendField(id, to: &out)
-        let amounts = [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees]
         if case .small(let nominal) = result.apr.nominalMillionths, case .small(let effective) = result.apr.effectiveMillionths,
-           amounts.allSatisfy({ if case .small = $0.units { return true } else { return false } }) {
+           case .small(let payable) = result.totalPayable.units, case .small(let interest) = result.totalInterest.units,
+           case .small(let wp) = result.waivedPenalty.units, case .small(let wi) = result.waivedInterest.units,
+           case .small(let wf) = result.waivedFees.units {
+            let scale = result.totalPayable.scale
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8 * ByteWriter.maxAmountBytes + 40) { buffer in
                 var w = ByteWriter(p: buffer.baseAddress!)
                 for b in ",ok,".utf8 { w.byte(b) }
                 w.unsigned(UInt64(result.schedule.count))
-                for m in amounts {
-                    w.byte(44)
-                    if case .small(let v) = m.units { w.amount(v, scale: m.scale) }
-                }
+                w.byte(44); w.amount(payable, scale: scale)
+                w.byte(44); w.amount(interest, scale: scale)
+                w.byte(44); w.amount(wp, scale: scale)
+                w.byte(44); w.amount(wi, scale: scale)
+                w.byte(44); w.amount(wf, scale: scale)
                 w.byte(44)
                 if let last = result.schedule.lastDue { w.date(last) }
                 w.byte(44)
@@ -157,7 +160,7 @@ public enum BatchFormatter {
         }
         out.append(contentsOf: ",ok,".utf8)
         appendInt(result.schedule.count, to: &out)
-        for m in amounts {
+        for m in [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees] {
             out.append(44)
             MoneyFormat.append(m.units, scale: m.scale, to: &out)
         }
