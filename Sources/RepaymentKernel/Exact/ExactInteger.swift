@@ -63,16 +63,19 @@ extension Int128: ExactInteger {
         let (r, o) = multipliedReportingOverflow(by: o); overflow = overflow || o; return r
     }
     @inline(__always) func dividing(by d: Int128, _ mode: RoundingMode, _ overflow: inout Bool) -> Int128 {
-        if d > 0, _high == 0, d._high == 0 {
-            let a = _low, b = d._low
-            let (q, r) = a.quotientAndRemainder(dividingBy: b)
-            let q128 = Int128(_low: q, _high: 0)
-            if r == 0 { return q128 }
-            let rest = b - r
-            let half = r < rest ? -1 : (r == rest ? 0 : 1)
-            return mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: q & 1 != 0) ? q128 + 1 : q128
-        }
+        if let q = dividing64(by: d, mode) { return q }
         do { return try divided(by: d, rounding: mode) } catch { overflow = true; return 0 }
+    }
+    /// The common case, a non-negative dividend and a positive divisor below
+    /// 2^64: one 64-bit division instead of a 128-bit one. Nil otherwise.
+    @inline(__always) func dividing64(by d: Int128, _ mode: RoundingMode) -> Int128? {
+        guard d > 0, _high == 0, d._high == 0 else { return nil }
+        let (q, r) = _low.quotientAndRemainder(dividingBy: d._low)
+        let q128 = Int128(_low: q, _high: 0)
+        if r == 0 { return q128 }
+        let rest = d._low - r
+        let half = r < rest ? -1 : (r == rest ? 0 : 1)
+        return mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: q & 1 != 0) ? q128 + 1 : q128
     }
     @inline(__always) func plus(_ o: Int128) throws(ArithmeticOverflow) -> Int128 {
         let (r, o) = addingReportingOverflow(o); if o { throw ArithmeticOverflow() }; return r
@@ -91,16 +94,7 @@ extension Int128: ExactInteger {
     }
     func divided(by d: Int128, rounding mode: RoundingMode) throws(ArithmeticOverflow) -> Int128 {
         guard d > 0 else { throw ArithmeticOverflow() }
-        if self._high == 0, d._high == 0 {
-            // The common case: a 64-bit division instead of a 128-bit one.
-            let a = self._low, b = d._low
-            let (q, r) = a.quotientAndRemainder(dividingBy: b)
-            let q128 = Int128(_low: q, _high: 0)
-            if r == 0 { return q128 }
-            let rest = b - r
-            let half = r < rest ? -1 : (r == rest ? 0 : 1)
-            return mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: q & 1 != 0) ? q128 + 1 : q128
-        }
+        if let q = dividing64(by: d, mode) { return q }
         let (q, r) = quotientAndRemainder(dividingBy: d)
         if r == 0 { return q }
         let m = r.magnitude, rest = d.magnitude - m
