@@ -124,13 +124,15 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// From 2024-01-31 to 2024-03-30: `(1, 30)` since 2024-02-29 <= 03-30 < 03-31.
     public func wholeMonthsAndDays(to other: CivilDate) -> (months: Int, days: Int) {
         guard self < other else { return (0, 0) }
-        var k = (other.year - year) * 12 + (other.month - month)
-        // Same day of month (the usual case for due dates): whole months, no days.
-        if day == other.day { return (k, 0) }
-        // adding(months: k) lands in other's month; step back if it passes `other`.
-        if Swift.min(day, CivilDate.daysInMonth(year: other.year, month: other.month)) > other.day { k -= 1 }
-        let base = adding(months: k)!
-        return (k, base.days(to: other))
+        let k = (other.year - year) * 12 + (other.month - month)
+        // adding(months: k) lands in other's month, on min(day, its length).
+        let landed = Swift.min(day, CivilDate.daysInMonth(year: other.year, month: other.month))
+        if landed <= other.day { return (k, other.day - landed) }
+        // It passes `other`: one month less lands in the month before, whose
+        // remaining days plus other's day of month are the leftover.
+        let (py, pm) = other.month == 1 ? (other.year - 1, 12) : (other.year, other.month - 1)
+        let previousLength = CivilDate.daysInMonth(year: py, month: pm)
+        return (k - 1, previousLength - Swift.min(day, previousLength) + other.day)
     }
 
     /// `YYYY-MM-DD`.
