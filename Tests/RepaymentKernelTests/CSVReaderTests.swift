@@ -182,7 +182,7 @@ let csvTrickyInputs: [String] = [
     }
 
     @Test func randomRoundTripAllChunkSizes() {
-        var rng = CSVSplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let alphabet = ["a", "b", " ", ",", "\"", "\r\n", "\n", "\r", "协商还款", "é", "😀", "\"\""]
         var records: [[String]] = []
         var out: [UInt8] = [0xEF, 0xBB, 0xBF]
@@ -251,19 +251,6 @@ let csvTrickyInputs: [String] = [
         var o: [UInt8] = []
         CSVWriter.appendField(csvUTF8("x\"y")[...], to: &o)
         #expect(o == csvUTF8("\"x\"\"y\""))
-    }
-}
-
-/// Deterministic PRNG for reproducible tests.
-struct CSVSplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -137,7 +137,7 @@ struct CalendarTests {
 }
 
 /// A small deterministic generator (SplitMix64) for the randomized tests.
-struct SplitMix64 {
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
