@@ -165,7 +165,7 @@ private struct RowReader {
             for column in Column.allCases[Column.paid_through.rawValue...] where cell(column) != nil {
                 throw KernelError(field: column.name, "only for plans (the row has no as_of)")
             }
-            return .loan(try loan(scale: scale, rounding: rounding, basis: basis, required: true)!)
+            return .loan(try loan(scale: scale, rounding: rounding, basis: basis))
         }
         var arrears: ArrearsSnapshot
         let fees = try money(.fees, scale: scale)
@@ -173,7 +173,7 @@ private struct RowReader {
             for column in [Column.overdue_principal, .overdue_interest, .accrued_interest, .penalty] where cell(column) != nil {
                 throw KernelError(field: column.name, "not allowed with paid_through (the arrears are derived from the loan)")
             }
-            let loan = try loan(scale: scale, rounding: rounding, basis: basis, required: true)!
+            let loan = try loan(scale: scale, rounding: rounding, basis: basis)
             let markup = try rate(.markup) ?? .defaultPenaltyMarkup
             let compound = try choice(.compound) { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) } ?? false
             arrears = try ArrearsSnapshot(loan: loan, paidThrough: paidThrough, asOf: asOf, markup: markup,
@@ -226,14 +226,13 @@ private struct RowReader {
     }
 
     /// Validates whatever loan columns are present (direct-arrears rows).
-    func loanValidatingOnly(scale: Int, rounding: RoundingMode, basis: DayCountBasis) throws(KernelError) -> Void {
+    func loanValidatingOnly(scale: Int, rounding: RoundingMode, basis: DayCountBasis) throws(KernelError) {
         _ = try money(.principal, scale: scale)
         _ = try whole(.term, min: 1)
-        _ = try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) }
+        let method = try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) }
         _ = try date(.start)
         _ = try date(.first_due)
-        _ = try interestRate(method: try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity,
-                             basis: basis, required: false)
+        _ = try interestRate(method: method ?? .annuity, basis: basis, required: false)
     }
 
     /// The loan's rate from exactly one of `rate`, `daily_rate`, `fee_rate`.
@@ -258,13 +257,13 @@ private struct RowReader {
         return nil
     }
 
-    func loan(scale: Int, rounding: RoundingMode, basis: DayCountBasis, required: Bool) throws(KernelError) -> LoanTerms? {
+    func loan(scale: Int, rounding: RoundingMode, basis: DayCountBasis) throws(KernelError) -> LoanTerms {
         guard let principal = try money(.principal, scale: scale) else { throw KernelError.required("principal") }
         guard let term = try whole(.term, min: 1) else { throw KernelError.required("term") }
         let method = try choice(.method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity
         guard let start = try date(.start) else { throw KernelError.required("start") }
         let firstDue = try date(.first_due)
-        let rate = try interestRate(method: method, basis: basis, required: true)!
+        guard let rate = try interestRate(method: method, basis: basis, required: true) else { throw KernelError.required("rate") }
         return try LoanTerms(principal: principal, rate: rate, term: term, method: method, start: start,
                              firstDue: firstDue, basis: basis, rounding: rounding)
     }

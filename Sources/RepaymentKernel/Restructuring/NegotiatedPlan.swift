@@ -198,10 +198,9 @@ public struct NegotiatedPlan: Sendable, Hashable {
             }
             m = 0
         }
-        guard let end = terms.asOf.adding(months: k + m) else {
+        guard terms.asOf.adding(months: k + m) != nil else {
             throw KernelError(.outOfRange, field: "defer_months", "the plan would end after 9999-12-31")
         }
-        _ = end
         let deferralEnd = terms.asOf.adding(months: k)!
         // The annual rate for accrual: the plan rate, or 12 x fee for a flat plan.
         let annual = terms.planMethod == .flat ? terms.planRate.scaled(by: 12) : terms.planRate
