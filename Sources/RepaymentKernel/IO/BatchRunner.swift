@@ -193,7 +193,7 @@ public final class ByteSink {
     public func finishWriting() throws(KernelError) {
         try flush()
         guard !closed else { return }
-        guard let tempPath, let finalPath else {
+        guard tempPath != nil, let finalPath else {
             if ownsDescriptor { close(fd) }
             closed = true
             return
@@ -234,7 +234,7 @@ public final class ByteSink {
 
 /// Linux `sync_file_range(2)` (a GNU extension the Glibc module does not import), if present.
 private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-nonisolated(unsafe) private let syncFileRange: SyncFileRange? = {
+private let syncFileRange: SyncFileRange? = {
     guard let symbol = dlsym(nil, "sync_file_range") else { return nil }  // nil: RTLD_DEFAULT
     return unsafeBitCast(symbol, to: SyncFileRange.self)
 }()
