@@ -12,6 +12,8 @@ import Testing
 @Suite("APR certification near rounding boundaries")
 struct APRCertificationTests {
     func d(_ s: String) -> CivilDate { try! CivilDate(parsing: s) }
+    /// Payment times of a schedule anchored on the 15th (no month end involved).
+    let day15 = Accrual(basis: .monthly, anchorDay: 15)
 
     /// An interest-only loan from 2024-01-15, `n` whole months, monthly basis.
     func interestOnly(_ principal: String, _ rate: String, _ n: Int) throws -> (Schedule, LoanTerms) {
@@ -65,14 +67,14 @@ struct APRCertificationTests {
                                                interest: .small(0), carried: .small(0), balance: .small(0), scale: 2)], scale: 2)
         }
         let financed = try Money(parsing: "20000").units
-        let tie = AnnualPercentageRate.of(try schedule("22469.13"), financed: financed, from: d("2024-01-15"))
+        let tie = AnnualPercentageRate.of(try schedule("22469.13"), financed: financed, from: d("2024-01-15"), accrual: day15)
         #expect(tie.effective == "0.123456")
         // 12 * (1.1234565^(1/12) - 1) = 0.11697656177... (Python Decimal, 50 digits; not near a boundary)
         #expect(tie.nominal == "0.116977")
-        let above = AnnualPercentageRate.of(try schedule("22469.14"), financed: financed, from: d("2024-01-15"))
+        let above = AnnualPercentageRate.of(try schedule("22469.14"), financed: financed, from: d("2024-01-15"), accrual: day15)
         #expect(above.effective == "0.123457")   // 0.1234570 exactly
         // 0.1234575 -> half-even up to 0.123458: financed 20000.00 -> 22469.15
-        let odd = AnnualPercentageRate.of(try schedule("22469.15"), financed: financed, from: d("2024-01-15"))
+        let odd = AnnualPercentageRate.of(try schedule("22469.15"), financed: financed, from: d("2024-01-15"), accrual: day15)
         #expect(odd.effective == "0.123458")
         // at a huge scale: 2e29 financed, payment 1e-18 relative above the tie
         let bigFinanced = try Money(parsing: "200000000000000000000000000000").units
@@ -81,9 +83,9 @@ struct APRCertificationTests {
             Schedule(rows: [ScheduleRow(period: 1, dueDate: d("2025-01-15"), kind: .installment, principal: bigTie + .small(extra),
                                         interest: .small(0), carried: .small(0), balance: .small(0), scale: 2)], scale: 2)
         }
-        #expect(AnnualPercentageRate.of(big(0), financed: bigFinanced, from: d("2024-01-15")).effective == "0.123456")
-        #expect(AnnualPercentageRate.of(big(1), financed: bigFinanced, from: d("2024-01-15")).effective == "0.123457")
-        #expect(AnnualPercentageRate.of(big(-1), financed: bigFinanced, from: d("2024-01-15")).effective == "0.123456")
+        #expect(AnnualPercentageRate.of(big(0), financed: bigFinanced, from: d("2024-01-15"), accrual: day15).effective == "0.123456")
+        #expect(AnnualPercentageRate.of(big(1), financed: bigFinanced, from: d("2024-01-15"), accrual: day15).effective == "0.123457")
+        #expect(AnnualPercentageRate.of(big(-1), financed: bigFinanced, from: d("2024-01-15"), accrual: day15).effective == "0.123456")
     }
 
     @Test("ExactBoundary compares the root with a boundary: tie, above, below")

@@ -107,16 +107,21 @@ struct CalendarTests {
     ])
     func thirty360(_ a: String, _ b: String, _ n: Int) {
         #expect(d(a).days30E(to: d(b)) == n)
-        #expect(DayCountBasis.thirty360.units(from: d(a), to: d(b)) == n)
+        #expect(Accrual(basis: .thirty360, anchorDay: 31).units(from: d(a), to: d(b)) == n)
     }
 
     @Test("Basis units and divisors (factor = rate * units / divisor)")
     func basisUnits() {
         let a = d("2024-01-31"), b = d("2024-03-31")
-        #expect(DayCountBasis.monthly.units(from: a, to: b) == 60)                      // 2 whole months
-        #expect(DayCountBasis.monthly.units(from: d("2024-02-29"), to: b) == 32)        // 1 month + 2 days
-        #expect(DayCountBasis.actual360.units(from: a, to: b) == 60)                    // 29 + 31 days
-        #expect(DayCountBasis.actual365.units(from: a, to: b) == 60)
+        func units(_ basis: DayCountBasis, _ from: CivilDate, _ anchorDay: Int = 31) -> Int {
+            Accrual(basis: basis, anchorDay: anchorDay).units(from: from, to: b)
+        }
+        #expect(units(.monthly, a) == 60)                          // 2 whole months
+        #expect(units(.monthly, d("2024-02-29")) == 30)            // month-end rule: one month on a 31st schedule
+        #expect(units(.monthly, d("2024-02-29"), 29) == 32)        // 1 month (to 03-29) + 2 days on a 29th schedule
+        #expect(units(.actual360, a) == 60)                        // 29 + 31 days
+        #expect(units(.actual365, a) == 60)
+        #expect(units(.actual360, d("2024-02-29")) == 31)          // actual days ignore the anchor
         #expect(DayCountBasis.actual365.divisor == 365 && DayCountBasis.actual360.divisor == 360)
         #expect(DayCountBasis.monthly.divisor == 360 && DayCountBasis.thirty360.divisor == 360)
         #expect(DayCountBasis.actual365.yearDays == 365 && DayCountBasis.monthly.yearDays == 360)

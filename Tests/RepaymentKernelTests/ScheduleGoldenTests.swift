@@ -37,14 +37,16 @@ struct ScheduleKnownAnswerTests {
         let rows = try t.schedule().rows
         #expect(rows.prefix(4).map(\.dueDate.description) == ["2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31"])
         #expect(rows[0].interest.description == "120.00")          // one whole month: 12000 x 1%
-        // 02-29 -> 03-31 is one whole month (to 03-29) plus 2 days: 11053.81 x (1% + 2 x 0.12/360) = 117.907
-        #expect(rows[0].balance.description == "11053.81" && rows[1].interest.description == "117.91")
+        // SPEC §2 month-end rule: 02-29 -> 03-31 is one whole month on a 31st schedule: 11053.81 x 1% = 110.5381
+        #expect(rows[0].balance.description == "11053.81" && rows[1].interest.description == "110.54")
+        // 03-31 -> 04-30 and 04-30 -> 05-31 are one month each too
+        #expect(rows[2].interest.units == (rows[1].balance.units * .small(1)).divided(by: .small(100), rounding: .halfUp)!)
+        #expect(rows[3].interest.units == (rows[2].balance.units * .small(1)).divided(by: .small(100), rounding: .halfUp)!)
         let nonLeap = try LoanTerms(principal: Money(parsing: "12000"), rate: Rate(parsing: "0.12"), term: 3, start: d("2023-01-31"))
         let r2 = try nonLeap.schedule().rows
         #expect(r2.map(\.dueDate.description) == ["2023-02-28", "2023-03-31", "2023-04-30"])
-        // 02-28 -> 03-31: one month (03-28) plus 3 days
-        let b1 = r2[0].balance
-        let want = try (b1.units * .small(12) * .small(33)).divided(by: .small(100 * 360), rounding: .halfUp)!
+        // 02-28 -> 03-31: one month as well (not one month to 03-28 plus 3 days)
+        let want = try (r2[0].balance.units * .small(12)).divided(by: .small(100 * 12), rounding: .halfUp)!
         #expect(r2[1].interest.units == want)
     }
 

@@ -47,8 +47,11 @@ public struct AnnualPercentageRate: Sendable, Hashable {
         var time: Double { Double(months) + Double(days) / 30 }
     }
 
-    /// The APR of a schedule against `financed`, times measured from `reference`.
-    static func of(_ schedule: Schedule, financed: WideInteger, from reference: CivilDate) -> AnnualPercentageRate {
+    /// The APR of a schedule against `financed`, times measured from
+    /// `reference` in whole months plus days/30 by `accrual`'s month rule
+    /// (SPEC §6 with the §2 month-end rule; only the anchor day matters).
+    static func of(_ schedule: Schedule, financed: WideInteger, from reference: CivilDate,
+                   accrual: Accrual) -> AnnualPercentageRate {
         switch schedule.storage {
         case .compact(let rows):
             // Amounts and times in one scratch buffer: no allocation per schedule.
@@ -58,12 +61,12 @@ public struct AnnualPercentageRate: Sendable, Hashable {
                 var total: Int128 = 0
                 var anyLater = false
                 for (j, r) in rows.enumerated() {
-                    let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                    let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
                     let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
                     let (p, o2) = pi.addingReportingOverflow(r.carried)
                     let (t, o3) = total.addingReportingOverflow(p)
                     if o1 || o2 || o3 {
-                        return of(Schedule(rows: schedule.rows, scale: schedule.scale), financed: financed, from: reference)
+                        return of(Schedule(rows: schedule.rows, scale: schedule.scale), financed: financed, from: reference, accrual: accrual)
                     }
                     total = t
                     if p != 0 && (m > 0 || d > 0) { anyLater = true }
@@ -73,7 +76,7 @@ public struct AnnualPercentageRate: Sendable, Hashable {
                 guard financed.signum > 0, WideInteger.small(total) != financed, anyLater else { return .zero }
                 return solve(amounts: amounts, times: UnsafeBufferPointer(times), financed: financed) {
                     rows.map { r in
-                        let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                        let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
                         return Flow(amount: .small(r.principal) + .small(r.interest) + .small(r.carried), months: m, days: d)
                     }
                 }
@@ -82,7 +85,7 @@ public struct AnnualPercentageRate: Sendable, Hashable {
             var flows: [Flow] = []
             flows.reserveCapacity(rows.count)
             for r in rows {
-                let (m, d) = reference.wholeMonthsAndDays(to: r.dueDate)
+                let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
                 flows.append(Flow(amount: r.principal.units + r.interest.units + r.carried.units, months: m, days: d))
             }
             var total = WideInteger.small(0)

@@ -122,17 +122,28 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// the actual days from that date to `other`. `(0, 0)` when `other <= self`.
     ///
     /// From 2024-01-31 to 2024-03-30: `(1, 30)` since 2024-02-29 <= 03-30 < 03-31.
+    /// This steps with `self`'s own day; a schedule's spans use
+    /// ``Accrual/monthsAndDays(from:to:)``, which adds the month-end rule.
     public func wholeMonthsAndDays(to other: CivilDate) -> (months: Int, days: Int) {
+        wholeMonthsAndDays(to: other, stepDay: day)
+    }
+
+    /// As `wholeMonthsAndDays(to:)`, stepping month by month with day
+    /// `stepDay` (clamped) instead of `self.day`; month 0 is `self` itself.
+    /// `stepDay` differs from `day` only at a clamped month end (then `day` is
+    /// its month's last day), so `adding(0)` and the clamped step agree.
+    @inline(__always)
+    func wholeMonthsAndDays(to other: CivilDate, stepDay: Int) -> (months: Int, days: Int) {
         guard self < other else { return (0, 0) }
         let k = (other.year - year) * 12 + (other.month - month)
-        // adding(months: k) lands in other's month, on min(day, its length).
-        let landed = Swift.min(day, CivilDate.daysInMonth(year: other.year, month: other.month))
+        // Stepping k months lands in other's month, on min(stepDay, its length).
+        let landed = Swift.min(stepDay, CivilDate.daysInMonth(year: other.year, month: other.month))
         if landed <= other.day { return (k, other.day - landed) }
         // It passes `other`: one month less lands in the month before, whose
         // remaining days plus other's day of month are the leftover.
         let (py, pm) = other.month == 1 ? (other.year - 1, 12) : (other.year, other.month - 1)
         let previousLength = CivilDate.daysInMonth(year: py, month: pm)
-        return (k - 1, previousLength - Swift.min(day, previousLength) + other.day)
+        return (k - 1, previousLength - Swift.min(stepDay, previousLength) + other.day)
     }
 
     /// `YYYY-MM-DD`.

@@ -10,8 +10,10 @@
 /// | `act/365` | actual days                              | 365     |
 /// | `30/360`  | 30E/360 days (day 31 counts as 30)       | 360     |
 ///
-/// Example (`monthly`): from 2024-02-29 to 2024-03-31 is one whole month
-/// (to 03-29) plus 2 days, so the factor is `rate/12 + 2*rate/360`.
+/// The units of a span are measured by ``Accrual``, which also knows the
+/// schedule's anchor day for the month-end rule: on a schedule anchored on
+/// the 31st, 2024-02-29 to 2024-03-31 is one whole month (`rate/12`); on one
+/// anchored on the 29th, the same span is one month (to 03-29) plus 2 days.
 public enum DayCountBasis: String, Sendable, CaseIterable, Hashable {
     /// `rate/12` per whole month plus `rate/360` per leftover day (the default).
     case monthly
@@ -33,17 +35,6 @@ public enum DayCountBasis: String, Sendable, CaseIterable, Hashable {
     /// Days in a year for daily rates and penalty interest: 365 for `act/365`, else 360.
     public var yearDays: Int { self == .actual365 ? 365 : 360 }
 
-    /// The divisor of `units(from:to:)`.
+    /// The divisor of a span's units (see ``Accrual/units(from:to:)``).
     var divisor: Int { self == .actual365 ? 365 : 360 }
-
-    /// The integer numerator of the span's factor: `factor(a, b) = rate * units / divisor`.
-    func units(from a: CivilDate, to b: CivilDate) -> Int {
-        switch self {
-        case .monthly:
-            let (m, d) = a.wholeMonthsAndDays(to: b)
-            return 30 * m + d
-        case .actual360, .actual365: return a.days(to: b)
-        case .thirty360: return a.days30E(to: b)
-        }
-    }
 }

@@ -13,7 +13,7 @@ public struct BatchResult: Sendable, Hashable {
 
     /// The APR of a loan's schedule: amount financed `P`, times from `start`.
     public static func apr(of schedule: Schedule, terms: LoanTerms) -> AnnualPercentageRate {
-        AnnualPercentageRate.of(schedule, financed: terms.principal.units, from: terms.start)
+        AnnualPercentageRate.of(schedule, financed: terms.principal.units, from: terms.start, accrual: terms.accrual)
     }
 
     /// Computes a request.

@@ -84,9 +84,7 @@ public struct ArrearsSnapshot: Sendable, Hashable {
         var accrued = WideInteger.small(0)
         if paidThrough <= j {
             let from = j == 0 ? loan.start : rows[j - 1].dueDate
-            let units = WideInteger.small(Int128(loan.basis.units(from: from, to: asOf)))
-            accrued = (principal * loan.rate.numerator * units)
-                .divided(by: loan.rate.denominator * .small(Int128(loan.basis.divisor)), rounding: loan.rounding)!
+            accrued = loan.accrual.interest(on: principal, rate: loan.rate, from: from, to: asOf, rounding: loan.rounding)
         }
         self.principal = Money(units: principal, scale: scale)
         self.overduePrincipal = Money(units: overduePrincipal, scale: scale)

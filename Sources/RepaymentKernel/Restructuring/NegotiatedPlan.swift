@@ -79,6 +79,11 @@ public struct PlanTerms: Sendable, Hashable {
 
     /// The scale of every amount (the arrears').
     public var scale: Int { arrears.principal.scale }
+
+    /// How the plan's spans accrue (SPEC §2): its basis, anchored on the day
+    /// of `asOf`. A plan from 2024-01-31 deferring one month ends at 02-29,
+    /// and its first installment period 02-29 → 03-31 is exactly one month.
+    public var accrual: Accrual { Accrual(basis: basis, anchor: asOf) }
 }
 
 /// A computed negotiated plan: the debt before, what was waived, the rows,
@@ -204,10 +209,10 @@ public struct NegotiatedPlan: Sendable, Hashable {
         let deferralEnd = terms.asOf.adding(months: k)!
         // The annual rate for accrual: the plan rate, or 12 x fee for a flat plan.
         let annual = terms.planMethod == .flat ? terms.planRate.scaled(by: 12) : terms.planRate
+        // A plan's spans keep the day of as_of as their anchor day (SPEC §2).
+        let accrual = terms.accrual
         func accrue(_ b: WideInteger, _ from: CivilDate, _ to: CivilDate) -> WideInteger {
-            if b.signum == 0 || annual.isZero { return .small(0) }
-            let units = WideInteger.small(Int128(terms.basis.units(from: from, to: to)))
-            return (b * annual.numerator * units).divided(by: annual.denominator * .small(Int128(terms.basis.divisor)), rounding: mode) ?? .small(0)
+            accrual.interest(on: b, rate: annual, from: from, to: to, rounding: mode)
         }
         var capitalized = WideInteger.small(0)
         var period = 1
@@ -271,7 +276,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
             throw KernelError(.outOfRange, field: "", "internal error: the plan does not conserve the debt (\(lhs.decimalString) != \(rhs.decimalString))")
         }
         let financed = a.total.units - wp - wi - wf
-        apr = AnnualPercentageRate.of(schedule, financed: financed, from: terms.asOf)
+        apr = AnnualPercentageRate.of(schedule, financed: financed, from: terms.asOf, accrual: accrual)
     }
 }
 

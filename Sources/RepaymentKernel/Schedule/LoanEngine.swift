@@ -22,6 +22,9 @@ enum LoanEngine {
         /// Base loans end once the balance is 0 (SPEC §3); plans filter themselves.
         var stopAtPayoff: Bool
 
+        /// Spans are measured with the anchor's day as `D` (SPEC §2 month-end rule).
+        var accrual: Accrual { Accrual(basis: basis, anchor: anchor) }
+
         func dueDate(_ k: Int) -> CivilDate {
             anchor.adding(months: offset + (method == .bullet ? periods : k))!
         }
@@ -73,11 +76,12 @@ enum LoanEngine {
         let p = try t.principal.exact(N.self)
         let rn = try t.rate.numerator.exact(N.self)
         let rdBase = try t.rate.denominator.exact(N.self)
-        let rd = try rdBase.times(t.basis.divisor)   // factor = rn * units / rd
+        let accrual = t.accrual
+        let rd = try rdBase.times(accrual.divisor)   // factor = rn * units / rd
         var overflow = false
         @inline(__always) func interest(_ b: N, _ from: CivilDate, _ to: CivilDate) -> N {
             if b.signum == 0 || rn.signum == 0 { return .zero }
-            let units = N(t.basis.units(from: from, to: to))
+            let units = N(accrual.units(from: from, to: to))
             return b.multiplying(rn, &overflow).multiplying(units, &overflow).dividing(by: rd, mode, &overflow)
         }
 

@@ -79,6 +79,11 @@ public struct LoanTerms: Sendable, Hashable {
         return start.adding(months: k)!
     }
 
+    /// How the loan's spans accrue (SPEC §2): its basis, anchored on the day
+    /// of `firstDue` when given, else of `start`. A loan from 2024-01-31
+    /// charges exactly `rate/12` for 02-29 → 03-31 (the month-end rule).
+    public var accrual: Accrual { Accrual(basis: basis, anchor: firstDue ?? start) }
+
     /// Computes the contractual schedule (SPEC §3).
     public func schedule() throws(KernelError) -> Schedule {
         try LoanEngine.schedule(for: self)
