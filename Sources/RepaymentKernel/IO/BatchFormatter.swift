@@ -27,6 +27,14 @@ public struct BatchResult: Sendable, Hashable {
             self.totalInterest = s.totalPayable - terms.principal
             self.waivedPenalty = zero; self.waivedInterest = zero; self.waivedFees = zero
             self.apr = BatchResult.apr(of: s, terms: terms)
+        case .prepaidLoan(let terms, let history, let mode):
+            let prepaid = try PrepaidSchedule(loan: terms, prepayments: history, mode: mode)
+            let zero = Money.zero(scale: terms.scale)
+            self.schedule = prepaid.schedule
+            self.totalPayable = prepaid.schedule.totalPayable
+            self.totalInterest = prepaid.schedule.totalPayable - terms.principal
+            self.waivedPenalty = zero; self.waivedInterest = zero; self.waivedFees = zero
+            self.apr = prepaid.apr
         case .plan(let terms):
             let p = try NegotiatedPlan(terms)
             self.schedule = p.schedule
@@ -118,7 +126,8 @@ public enum BatchFormatter {
     }
 
     private static let kindInstallment = Array("installment".utf8), kindDown = Array("down".utf8),
-                       kindDeferral = Array("deferral".utf8), kindLump = Array("lump".utf8)
+                       kindDeferral = Array("deferral".utf8), kindLump = Array("lump".utf8),
+                       kindPrepay = Array("prepay".utf8)
 
     static func kindBytes(_ kind: RowKind) -> [UInt8] {
         switch kind {
@@ -126,6 +135,7 @@ public enum BatchFormatter {
         case .down: return kindDown
         case .deferral: return kindDeferral
         case .lump: return kindLump
+        case .prepay: return kindPrepay
         }
     }
 

@@ -3,13 +3,15 @@
 public enum BatchRequest: Sendable, Hashable {
     /// A loan as contracted.
     case loan(LoanTerms)
+    /// A loan with prepayments (提前还款, SPEC §9.1): a loan row with `payments`.
+    case prepaidLoan(LoanTerms, PaymentHistory, PrepaymentMode)
     /// A negotiated plan.
     case plan(PlanTerms)
 }
 
 /// A column of the batch CSV contract; the raw value indexes `BatchColumns.all`.
 enum Column: Int, CaseIterable {
-    case id, principal, rate, daily_rate, fee_rate, term, method, start, first_due, basis, rounding, scale, as_of, paid_through, overdue_principal, overdue_interest, accrued_interest, penalty, fees, markup, compound, waive_penalty, waive_interest, waive_fees, capitalize, down_payment, defer_months, deferral_interest, then, installments, plan_method, plan_rate, max_term
+    case id, principal, rate, daily_rate, fee_rate, term, method, start, first_due, basis, rounding, scale, as_of, paid_through, overdue_principal, overdue_interest, accrued_interest, penalty, fees, markup, compound, waive_penalty, waive_interest, waive_fees, capitalize, down_payment, defer_months, deferral_interest, then, installments, plan_method, plan_rate, max_term, payments, prepayment, allocation, grace_days
 
     /// The header name.
     var name: String { BatchColumns.all[rawValue] }
@@ -29,8 +31,10 @@ public struct BatchColumns: Sendable {
                                      "penalty", "fees", "markup", "compound", "waive_penalty", "waive_interest",
                                      "waive_fees", "capitalize", "down_payment", "defer_months", "deferral_interest",
                                      "then", "installments", "plan_method", "plan_rate", "max_term"]
+    /// Columns of a payment history (SPEC §9), on a loan or a plan row.
+    public static let paymentColumns = ["payments", "prepayment", "allocation", "grace_days"]
     /// Every known column.
-    public static let all = loanColumns + ["as_of"] + planColumns
+    public static let all = loanColumns + ["as_of"] + planColumns + paymentColumns
 
     /// The header as given.
     public let names: [String]
@@ -162,14 +166,28 @@ private struct RowReader {
         let basis = try choice(.basis) { (s, f) throws(KernelError) in try DayCountBasis(parsing: s, field: f) } ?? .monthly
         let asOf = try date(.as_of)
         guard let asOf else {
-            for column in Column.allCases[Column.paid_through.rawValue...] where cell(column) != nil {
+            for column in Column.allCases[Column.paid_through.rawValue...Column.max_term.rawValue] where cell(column) != nil {
                 throw KernelError(field: column.name, "only for plans (the row has no as_of)")
             }
-            return .loan(try loan(scale: scale, rounding: rounding, basis: basis))
+            let terms = try loan(scale: scale, rounding: rounding, basis: basis)
+            let payment = try paymentSettings()
+            guard let history = try payments(scale: scale) else { return .loan(terms) }
+            return .prepaidLoan(terms, history, payment.prepayment)
         }
         var arrears: ArrearsSnapshot
         let fees = try money(.fees, scale: scale)
-        if let paidThrough = try whole(.paid_through, min: 0) {
+        let payment = try paymentSettings()
+        if let history = try payments(scale: scale) {
+            for column in [Column.paid_through, .overdue_principal, .overdue_interest, .accrued_interest, .penalty] where cell(column) != nil {
+                throw KernelError(field: "payments", "not allowed with \(column.name) (the arrears come from the payments)")
+            }
+            let loan = try loan(scale: scale, rounding: rounding, basis: basis)
+            let markup = try rate(.markup) ?? .defaultPenaltyMarkup
+            let compound = try choice(.compound) { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) } ?? false
+            arrears = try ArrearsSnapshot(loan: loan, payments: history, asOf: asOf, allocation: payment.allocation,
+                                          prepayment: payment.prepayment, graceDays: payment.graceDays,
+                                          markup: markup, compound: compound, fees: fees)
+        } else if let paidThrough = try whole(.paid_through, min: 0) {
             for column in [Column.overdue_principal, .overdue_interest, .accrued_interest, .penalty] where cell(column) != nil {
                 throw KernelError(field: column.name, "not allowed with paid_through (the arrears are derived from the loan)")
             }
@@ -223,6 +241,21 @@ private struct RowReader {
         plan.planRate = try rate(.plan_rate) ?? .zero
         plan.maxTerm = try whole(.max_term, min: 1) ?? 60
         return .plan(plan)
+    }
+
+    /// The `payments` cell as a history at the row's scale, nil when empty.
+    func payments(scale: Int) throws(KernelError) -> PaymentHistory? {
+        guard let s = cell(.payments) else { return nil }
+        return try PaymentHistory(parsing: s, scale: scale, field: Column.payments.name)
+    }
+
+    /// `prepayment`, `allocation`, `grace_days`: always format-checked, used only with `payments`.
+    func paymentSettings() throws(KernelError) -> (prepayment: PrepaymentMode, allocation: AllocationOrder, graceDays: Int) {
+        let mode = try choice(.prepayment) { (s, f) throws(KernelError) in try PrepaymentMode(parsing: s, field: f) } ?? .reducePayment
+        let allocation = try choice(.allocation) { (s, f) throws(KernelError) in try AllocationOrder(parsing: s, field: f) } ?? .installment
+        let grace = try whole(.grace_days, min: 0) ?? 0
+        guard grace <= 36_500 else { throw KernelError(.outOfRange, field: "grace_days", "must be at most 36500: '\(grace)'") }
+        return (mode, allocation, grace)
     }
 
     /// Validates whatever loan columns are present (direct-arrears rows).

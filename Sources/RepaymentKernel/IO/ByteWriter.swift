@@ -85,6 +85,7 @@ struct ByteWriter {
         case .down: name = "down"
         case .deferral: name = "deferral"
         case .lump: name = "lump"
+        case .prepay: name = "prepay"
         }
         name.withUTF8Buffer { bytes($0) }
     }

@@ -22,6 +22,12 @@ public struct ArrearsSnapshot: Sendable, Hashable {
     public var penalty: Money
     /// Fees owed.
     public var fees: Money
+    /// Credit left by overpayments in a replayed history (SPEC §9.2); a plan
+    /// takes it as part of its down payment. Zero for the other sources.
+    public var credit: Money
+    /// Days past due (逾期天数) at `as_of`: days since the oldest installment not
+    /// paid in full fell due; 0 when nothing is overdue; nil for arrears given directly.
+    public var daysPastDue: Int?
 
     /// Arrears given directly; every amount must be non-negative and share one scale.
     public init(principal: Money, overduePrincipal: Money, overdueInterest: Money, accruedInterest: Money,
@@ -37,6 +43,8 @@ public struct ArrearsSnapshot: Sendable, Hashable {
         self.accruedInterest = accruedInterest
         self.penalty = penalty
         self.fees = fees
+        self.credit = .zero(scale: principal.scale)
+        self.daysPastDue = nil
     }
 
     /// Derives the arrears of `loan` at `asOf` when installments
@@ -92,6 +100,34 @@ public struct ArrearsSnapshot: Sendable, Hashable {
         self.accruedInterest = Money(units: accrued, scale: scale)
         self.penalty = Money(units: penalty, scale: scale)
         self.fees = fees ?? .zero(scale: scale)
+        self.credit = .zero(scale: scale)
+        // The oldest overdue installment that owes something (one of 0.00 is paid by definition).
+        let oldest = paidThrough < j ? rows[paidThrough..<j].first(where: { !$0.payment.isZero }) : nil
+        self.daysPastDue = oldest.map { $0.dueDate.days(to: asOf) } ?? 0
+    }
+
+    /// The arrears a replayed payment history leaves (SPEC §9.2).
+    init(replayed p: ReplayPosition, fees: Money, scale: Int) {
+        principal = Money(units: p.principal, scale: scale)
+        overduePrincipal = Money(units: p.overduePrincipal, scale: scale)
+        overdueInterest = Money(units: p.overdueInterest, scale: scale)
+        accruedInterest = Money(units: p.accruedInterest, scale: scale)
+        penalty = Money(units: p.penalty, scale: scale)
+        self.fees = fees
+        credit = Money(units: p.credit, scale: scale)
+        daysPastDue = p.daysPastDue
+    }
+
+    /// Derives the arrears of `loan` at `asOf` from what was actually paid
+    /// (SPEC §9.2): the third source, next to direct components and `paidThrough`.
+    /// See ``PaymentReplay`` for the rules and the ledger.
+    public init(loan: LoanTerms, payments: PaymentHistory, asOf: CivilDate,
+                allocation: AllocationOrder = .installment, prepayment: PrepaymentMode = .reducePayment,
+                graceDays: Int = 0, markup: Rate = .defaultPenaltyMarkup, compound: Bool = false,
+                fees: Money? = nil) throws(KernelError) {
+        self = try PaymentReplay(loan: loan, history: payments, asOf: asOf, allocation: allocation,
+                                 prepayment: prepayment, graceDays: graceDays, markup: markup, compound: compound,
+                                 fees: fees, recordLedger: false).arrears
     }
 
     /// Everything owed: the sum of all six components.

@@ -166,6 +166,18 @@ public struct NegotiatedPlan: Sendable, Hashable {
                 throw KernelError(field: "down_payment", "\(Money(units: down, scale: scale)) exceeds the debt \(Money(units: debt, scale: scale))")
             }
         }
+        // A replayed history's credit is paid as part of the down payment (SPEC §9.2).
+        let credit = a.credit.units
+        if credit.signum > 0 {
+            let debt = principal + carried
+            guard WideInteger.compare(credit, debt) <= 0 else {
+                throw KernelError(field: "payments", "overpaid by \(Money(units: credit - debt, scale: scale)) (credit \(a.credit), debt \(Money(units: debt, scale: scale)))")
+            }
+            down = down + credit
+            guard WideInteger.compare(down, debt) <= 0 else {
+                throw KernelError(field: "down_payment", "\(Money(units: down - credit, scale: scale)) plus the credit \(a.credit) exceeds the debt \(Money(units: debt, scale: scale))")
+            }
+        }
         if down.signum > 0 {
             let fromCarried = WideInteger.compare(down, carried) <= 0 ? down : carried
             let fromPrincipal = down - fromCarried

@@ -30,6 +30,8 @@ public enum RowKind: String, Sendable, Hashable {
     case installment
     /// The single payment of everything owed at the end of a deferral (or a payoff quote).
     case lump
+    /// A prepayment (提前还款) of a loan: the interest accrued to its date, then principal (SPEC §9.1).
+    case prepay
 }
 
 /// One payment: `payment = principal + interest + carried`.

@@ -1,0 +1,157 @@
+/// One item of a loan's payment history (SPEC §9): money received on a date.
+///
+/// A plain item is a **payment**: it pays what is due and the rest becomes
+/// credit. A `prepay` item is an explicit **prepayment** (提前还款): it pays
+/// what is due, then interest accrued to its date and principal, and the rest
+/// of the contract is re-amortized (see ``PrepaymentMode``).
+public struct Payment: Sendable, Hashable, CustomStringConvertible {
+    /// The date the money was received.
+    public var date: CivilDate
+    /// The amount, more than 0, at the loan's scale.
+    public var amount: Money
+    /// Whether the item is a prepayment request (`prepay`) rather than a plain payment.
+    public var isPrepayment: Bool
+
+    /// An item; `amount` must be more than 0 (checked when a history is built).
+    public init(date: CivilDate, amount: Money, isPrepayment: Bool = false) {
+        self.date = date
+        self.amount = amount
+        self.isPrepayment = isPrepayment
+    }
+
+    /// `DATE AMOUNT` or `DATE AMOUNT prepay`, the item syntax of SPEC §9.
+    public var description: String { "\(date) \(amount)\(isPrepayment ? " prepay" : "")" }
+}
+
+/// How the contract is re-amortized after a prepayment (SPEC §9.1).
+public enum PrepaymentMode: String, Sendable, CaseIterable, Hashable {
+    /// Keep the remaining due dates and lower the installment (the default):
+    /// annuity `A' = round(B' * i / (1 - (1+i)^-r))` over the `r` due dates
+    /// left, equal principal `round(B'/r)`.
+    case reducePayment = "reduce-payment"
+    /// Keep the installment (annuity `A`, equal principal `round(P/n)`) and end
+    /// the schedule early, once the balance reaches 0.
+    case reduceTerm = "reduce-term"
+
+    /// Parses `reduce-payment` or `reduce-term`.
+    public init(parsing text: String, field: String = "prepayment") throws(KernelError) {
+        guard let m = PrepaymentMode(rawValue: text) else {
+            throw KernelError.unknownValue(field: field, value: text, expected: PrepaymentMode.allCases.map(\.rawValue))
+        }
+        self = m
+    }
+}
+
+/// In which order a payment settles what is due (SPEC §9.2).
+public enum AllocationOrder: String, Sendable, CaseIterable, Hashable {
+    /// Oldest installment first; within it penalty, interest, principal (the default).
+    case installment
+    /// All penalty (oldest first), then all interest, then all principal.
+    case component
+
+    /// Parses `installment` or `component`.
+    public init(parsing text: String, field: String = "allocation") throws(KernelError) {
+        guard let a = AllocationOrder(rawValue: text) else {
+            throw KernelError.unknownValue(field: field, value: text, expected: AllocationOrder.allCases.map(\.rawValue))
+        }
+        self = a
+    }
+}
+
+/// A loan's payments in date order (SPEC §9): the `payments` column, the
+/// CLI's repeated `--payment`, or the C API's array.
+///
+/// ```swift
+/// let history = try PaymentHistory(parsing: "2024-02-15 1037.03; 2024-03-20 500; 2024-04-01 2000 prepay")
+/// history.items.count          // 3
+/// history.items[2].isPrepayment // true
+/// ```
+///
+/// Dates never go backwards (items on one date keep their order) and every
+/// amount is more than 0 at the loan's scale. Errors name the item:
+/// `payments: item 3: "2024-13-01 500": no such date`.
+public struct PaymentHistory: Sendable, Hashable {
+    /// The most items one history may hold (a server's protection against unbounded input).
+    public static let maximumItems = 10_000
+
+    /// The items, dates non-decreasing.
+    public private(set) var items: [Payment]
+
+    /// A history of `items`; throws when a date goes backwards or an amount is not positive.
+    public init(_ items: [Payment], field: String = "payments") throws(KernelError) {
+        guard items.count <= PaymentHistory.maximumItems else {
+            throw KernelError(.outOfRange, field: field, "\(items.count) items; at most \(PaymentHistory.maximumItems)")
+        }
+        for (n, item) in items.enumerated() {
+            guard item.amount.units.signum > 0 else {
+                throw KernelError(field: field, "item \(n + 1): \"\(item)\": the amount must be more than 0")
+            }
+            if n > 0 && item.date < items[n - 1].date {
+                throw KernelError(field: field, "item \(n + 1): \"\(item)\": dated before item \(n) (\(items[n - 1].date)); dates must not go backwards")
+            }
+        }
+        self.items = items
+    }
+
+    /// Parses `DATE AMOUNT[ prepay]` items separated by `;` (spaces around
+    /// items and between their parts are ignored), amounts at `scale`.
+    public init(parsing text: some StringProtocol, scale: Int = 2, field: String = "payments") throws(KernelError) {
+        var items: [Payment] = []
+        let parts = text.split(separator: ";", omittingEmptySubsequences: false)
+        guard parts.count <= PaymentHistory.maximumItems else {
+            throw KernelError(.outOfRange, field: field, "\(parts.count) items; at most \(PaymentHistory.maximumItems)")
+        }
+        items.reserveCapacity(parts.count)
+        for (n, part) in parts.enumerated() {
+            let words = part.split(separator: " ")
+            let shown = CellExcerpt.of(words.joined(separator: " "))
+            func bad(_ problem: String) -> KernelError { KernelError(field: field, "item \(n + 1): \"\(shown)\": \(problem)") }
+            if words.isEmpty {
+                // A trailing ';' is harmless; an empty item in the middle is a typo.
+                if n == parts.count - 1 && n > 0 { break }
+                throw bad("empty (expected DATE AMOUNT or DATE AMOUNT prepay)")
+            }
+            guard words.count == 2 || words.count == 3 else {
+                throw bad("expected DATE AMOUNT or DATE AMOUNT prepay")
+            }
+            let date: CivilDate
+            do { date = try CivilDate(parsing: words[0]) } catch { throw bad(error.problem) }
+            let amount: Money
+            do { amount = try Money(parsing: words[1], scale: scale) } catch { throw bad(error.problem) }
+            guard amount.units.signum > 0 else { throw bad("the amount must be more than 0") }
+            var prepay = false
+            if words.count == 3 {
+                guard words[2] == "prepay" else { throw bad("unknown word '\(CellExcerpt.of(words[2]))' (expected prepay)") }
+                prepay = true
+            }
+            if let last = items.last, date < last.date {
+                throw bad("dated before item \(n) (\(last.date)); dates must not go backwards")
+            }
+            items.append(Payment(date: date, amount: amount, isPrepayment: prepay))
+        }
+        self.items = items
+    }
+
+    /// Whether the history has no items.
+    public var isEmpty: Bool { items.isEmpty }
+}
+
+/// A short, printable excerpt of an input value for an error message: at most
+/// 40 characters, control characters shown as `\xNN`, and the full length
+/// in bytes when it was cut.
+enum CellExcerpt {
+    static func of(_ text: some StringProtocol) -> String {
+        var out = ""
+        var count = 0
+        for s in text.unicodeScalars {
+            if count == 40 { return out + "… (\(text.utf8.count) bytes)" }
+            if s.value < 0x20 || s.value == 0x7F {
+                out += "\\x" + (s.value < 16 ? "0" : "") + String(s.value, radix: 16, uppercase: true)
+            } else {
+                out.unicodeScalars.append(s)
+            }
+            count += 1
+        }
+        return out
+    }
+}
