@@ -233,7 +233,7 @@ struct ParsingTests {
     @Test("Columns in any order; the full contract header is accepted")
     func anyOrder() throws {
         let all = BatchColumns.all
-        #expect(all.count == 33)
+        #expect(all.count == 37)   // SPEC §7: 12 loan columns, as_of, 20 plan columns, 4 payment columns
         _ = try BatchColumns(header: all.reversed())
         let c = try BatchColumns(header: ["term", "start", "rate", "principal", "id"])
         guard case .loan(let t) = try c.request(from: ["12", "2024-01-15", "8%", "10000", "z"]) else {

@@ -24,13 +24,6 @@ public enum DayCountBasis: String, Sendable, CaseIterable, Hashable {
     /// 30E/360 days over 360.
     case thirty360 = "30/360"
 
-    /// Parses `monthly`, `act/360`, `act/365`, `30/360`.
-    public init(parsing text: String, field: String = "basis") throws(KernelError) {
-        guard let b = DayCountBasis(rawValue: text) else {
-            throw KernelError.unknownValue(field: field, value: text, expected: DayCountBasis.allCases.map(\.rawValue))
-        }
-        self = b
-    }
 
     /// Days in a year for daily rates and penalty interest: 365 for `act/365`, else 360.
     public var yearDays: Int { self == .actual365 ? 365 : 360 }

@@ -24,13 +24,6 @@ public enum RoundingMode: String, Sendable, CaseIterable, Hashable {
     /// Toward positive infinity.
     case ceiling
 
-    /// Parses the names used in CSV and on the command line (`half-up`, ...).
-    public init(parsing text: String, field: String = "rounding") throws(KernelError) {
-        guard let mode = RoundingMode(rawValue: text) else {
-            throw KernelError.unknownValue(field: field, value: text, expected: RoundingMode.allCases.map(\.rawValue))
-        }
-        self = mode
-    }
 
     /// Whether a truncated quotient `q` (toward zero) with a nonzero remainder
     /// must move one step away from zero. `negative` is the sign of the exact

@@ -216,26 +216,11 @@ private struct RowReader {
         plan.waivePenalty = try waiver(.waive_penalty, scale: scale)
         plan.waiveInterest = try waiver(.waive_interest, scale: scale)
         plan.waiveFees = try waiver(.waive_fees, scale: scale)
-        plan.capitalize = try choice(.capitalize) { (s, f) throws(KernelError) in
-            guard let c = Capitalization(rawValue: s) else {
-                throw KernelError.unknownValue(field: f, value: s, expected: Capitalization.allCases.map(\.rawValue))
-            }
-            return c
-        } ?? .none
+        plan.capitalize = try choice(.capitalize) { (s, f) throws(KernelError) in try Capitalization(parsing: s, field: f) } ?? .none
         plan.downPayment = try money(.down_payment, scale: scale)
         plan.deferMonths = try whole(.defer_months, min: 0) ?? 0
-        plan.deferralInterest = try choice(.deferral_interest) { (s, f) throws(KernelError) in
-            guard let d = DeferralInterest(rawValue: s) else {
-                throw KernelError.unknownValue(field: f, value: s, expected: DeferralInterest.allCases.map(\.rawValue))
-            }
-            return d
-        } ?? .waived
-        plan.ending = try choice(.then) { (s, f) throws(KernelError) in
-            guard let e = PlanEnding(rawValue: s) else {
-                throw KernelError.unknownValue(field: f, value: s, expected: PlanEnding.allCases.map(\.rawValue))
-            }
-            return e
-        }
+        plan.deferralInterest = try choice(.deferral_interest) { (s, f) throws(KernelError) in try DeferralInterest(parsing: s, field: f) } ?? .waived
+        plan.ending = try choice(.then) { (s, f) throws(KernelError) in try PlanEnding(parsing: s, field: f) }
         plan.installments = try whole(.installments, min: 1)
         plan.planMethod = try choice(.plan_method) { (s, f) throws(KernelError) in try RepaymentMethod(parsing: s, field: f) } ?? .annuity
         plan.planRate = try rate(.plan_rate) ?? .zero

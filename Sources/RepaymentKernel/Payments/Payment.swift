@@ -33,13 +33,6 @@ public enum PrepaymentMode: String, Sendable, CaseIterable, Hashable {
     /// the schedule early, once the balance reaches 0.
     case reduceTerm = "reduce-term"
 
-    /// Parses `reduce-payment` or `reduce-term`.
-    public init(parsing text: String, field: String = "prepayment") throws(KernelError) {
-        guard let m = PrepaymentMode(rawValue: text) else {
-            throw KernelError.unknownValue(field: field, value: text, expected: PrepaymentMode.allCases.map(\.rawValue))
-        }
-        self = m
-    }
 }
 
 /// In which order a payment settles what is due (SPEC §9.2).
@@ -49,13 +42,6 @@ public enum AllocationOrder: String, Sendable, CaseIterable, Hashable {
     /// All penalty (oldest first), then all interest, then all principal.
     case component
 
-    /// Parses `installment` or `component`.
-    public init(parsing text: String, field: String = "allocation") throws(KernelError) {
-        guard let a = AllocationOrder(rawValue: text) else {
-            throw KernelError.unknownValue(field: field, value: text, expected: AllocationOrder.allCases.map(\.rawValue))
-        }
-        self = a
-    }
 }
 
 /// A loan's payments in date order (SPEC §9): the `payments` column, the

@@ -11,13 +11,6 @@ public enum RepaymentMethod: String, Sendable, CaseIterable, Hashable {
     /// Card-style fixed fee per period (分期手续费): `round(P*fee_rate)` each period, `round(P/n)` principal.
     case flat
 
-    /// Parses the CSV / command-line names.
-    public init(parsing text: String, field: String = "method") throws(KernelError) {
-        guard let m = RepaymentMethod(rawValue: text) else {
-            throw KernelError.unknownValue(field: field, value: text, expected: RepaymentMethod.allCases.map(\.rawValue))
-        }
-        self = m
-    }
 }
 
 /// What a row of a schedule or plan is.

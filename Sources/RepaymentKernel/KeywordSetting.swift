@@ -1,0 +1,31 @@
+/// A setting written as one lower-case keyword (SPEC §8): `method`, `basis`,
+/// `rounding`, `capitalize`, `deferral_interest`, `then`, `prepayment`,
+/// `allocation`. Keywords are matched exactly as written, case included.
+///
+/// ```swift
+/// try RoundingMode(parsing: "half-even")   // .halfEven
+/// try RoundingMode(parsing: "HALF-EVEN")   // throws: rounding: unknown value 'HALF-EVEN' (expected one of ...)
+/// ```
+public protocol KeywordSetting: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+    /// The CSV column (and command-line option) that holds the setting.
+    static var fieldName: String { get }
+}
+
+extension KeywordSetting {
+    /// Parses a keyword; an unknown one is an error naming `field` and listing the keywords.
+    public init(parsing text: String, field: String = Self.fieldName) throws(KernelError) {
+        guard let value = Self(rawValue: text) else {
+            throw KernelError.unknownValue(field: field, value: CellExcerpt.of(text), expected: Self.allCases.map(\.rawValue))
+        }
+        self = value
+    }
+}
+
+extension RepaymentMethod: KeywordSetting { public static var fieldName: String { "method" } }
+extension DayCountBasis: KeywordSetting { public static var fieldName: String { "basis" } }
+extension RoundingMode: KeywordSetting { public static var fieldName: String { "rounding" } }
+extension Capitalization: KeywordSetting { public static var fieldName: String { "capitalize" } }
+extension DeferralInterest: KeywordSetting { public static var fieldName: String { "deferral_interest" } }
+extension PlanEnding: KeywordSetting { public static var fieldName: String { "then" } }
+extension PrepaymentMode: KeywordSetting { public static var fieldName: String { "prepayment" } }
+extension AllocationOrder: KeywordSetting { public static var fieldName: String { "allocation" } }
