@@ -33,6 +33,24 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try! terms.schedule())
         }
     }
+    // SPEC §9.2: a 360-month loan replayed against 360 payments (each installment paid a few days
+    // late, every fifth one partly), next to the schedule alone above.
+    Benchmark("replay 360 months, 360 payments (arrears)", configuration: .init(scalingFactor: .one)) { benchmark in
+        let terms = loan(360, .annuity)
+        let history = replayHistory(terms)
+        let asOf = terms.dueDate(360).adding(months: 1)!
+        for _ in benchmark.scaledIterations {
+            blackHole(try! ArrearsSnapshot(loan: terms, payments: history, asOf: asOf))
+        }
+    }
+    Benchmark("replay 360 months, 360 payments (with ledger)", configuration: .init(scalingFactor: .one)) { benchmark in
+        let terms = loan(360, .annuity)
+        let history = replayHistory(terms)
+        let asOf = terms.dueDate(360).adding(months: 1)!
+        for _ in benchmark.scaledIterations {
+            blackHole(try! PaymentReplay(loan: terms, history: history, asOf: asOf))
+        }
+    }
     Benchmark("annuity 12 months with APR (batch row)") { benchmark in
         let columns = try! BatchColumns(header: ["id", "principal", "rate", "term", "start"])
         let fields = ["L1", "250000.00", "4.9%", "12", "2024-01-31"]
@@ -43,6 +61,36 @@ let benchmarks: @Sendable () -> Void = {
             if schedule.count > 1 << 19 { schedule.removeAll(keepingCapacity: true); summary.removeAll(keepingCapacity: true) }
         }
         blackHole(schedule)
+    }
+}
+
+/// One payment per installment of `terms`: 3 days late, every fifth one in two halves 10 days apart.
+private func replayHistory(_ terms: LoanTerms) -> PaymentHistory {
+    let rows = try! terms.schedule().rows
+    var items: [Payment] = []
+    for (k, r) in rows.enumerated() {
+        let late = CivilDateFromDays.shift(r.dueDate, by: 3)
+        if k % 5 == 4 {
+            let half = try! Money(parsing: "100.00")
+            items.append(Payment(date: late, amount: half))
+            items.append(Payment(date: CivilDateFromDays.shift(r.dueDate, by: 13), amount: r.payment - half))
+        } else {
+            items.append(Payment(date: late, amount: r.payment))
+        }
+    }
+    return try! PaymentHistory(items)
+}
+
+/// Day arithmetic for building histories (the library has no public day shift).
+private enum CivilDateFromDays {
+    static func shift(_ d: CivilDate, by days: Int) -> CivilDate {
+        var y = d.year, m = d.month, day = d.day + days
+        while day > CivilDate.daysInMonth(year: y, month: m) {
+            day -= CivilDate.daysInMonth(year: y, month: m)
+            m += 1
+            if m > 12 { m = 1; y += 1 }
+        }
+        return try! CivilDate(year: y, month: m, day: day)
     }
 }
 
