@@ -83,6 +83,40 @@ struct PlanStepTests {
         #expect(throws: KernelError.self) { try NegotiatedPlan(f) }
     }
 
+    func components(_ d: ArrearsSnapshot) -> [String] {
+        [d.principal, d.overduePrincipal, d.overdueInterest, d.accruedInterest, d.penalty, d.fees, d.total].map(\.description)
+    }
+
+    @Test("Debt by component before and after the waivers; interest waived from overdue first")
+    func debtBreakdown() throws {
+        var t = base
+        t.waivePenalty = .percent(try Rate(parsing: "100%"))   // 2.05
+        t.waiveInterest = .percent(try Rate(parsing: "50%"))   // 11.25 of 21.00 overdue + 1.50 accrued
+        t.installments = 3
+        let p = try NegotiatedPlan(t)
+        #expect(components(p.debtBeforeWaivers) == ["900.00", "200.00", "21.00", "1.50", "2.05", "0.00", "1124.55"])
+        // 11.25 fits in the overdue interest: accrued untouched
+        #expect(components(p.debtAfterWaivers) == ["900.00", "200.00", "9.75", "1.50", "0.00", "0.00", "1111.25"])
+        #expect(p.debtAfterWaivers.total == p.amountFinanced && p.debtBeforeWaivers.total == p.debtBefore)
+        // a waiver above the overdue interest takes the rest from accrued interest
+        t.waiveInterest = .amount(m("22.00"))
+        t.waivePenalty = .amount(m("0.05"))
+        t.waiveFees = .none
+        let q = try NegotiatedPlan(t)
+        #expect(components(q.debtAfterWaivers) == ["900.00", "200.00", "0.00", "0.50", "2.00", "0.00", "1102.50"])
+        // fees: direct arrears with fees, 40% waived
+        var f = PlanTerms(asOf: d("2024-04-20"), arrears: try ArrearsSnapshot(
+            principal: m("500"), overduePrincipal: m("0"), overdueInterest: m("0"), accruedInterest: m("3.00"),
+            penalty: m("0"), fees: m("25.00")))
+        f.waiveFees = .percent(try Rate(parsing: "40%"))
+        f.waiveInterest = .amount(m("1.00"))
+        let r = try NegotiatedPlan(f)
+        #expect(components(r.debtAfterWaivers) == ["500.00", "0.00", "0.00", "2.00", "0.00", "15.00", "517.00"])
+        // nothing waived: after == before
+        let none = try NegotiatedPlan(base)
+        #expect(none.debtAfterWaivers == none.debtBeforeWaivers)
+    }
+
     @Test("Capitalize all: everything left bears interest")
     func capitalizeAll() throws {
         var t = base
