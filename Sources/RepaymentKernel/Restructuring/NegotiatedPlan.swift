@@ -91,7 +91,14 @@ public struct NegotiatedPlan: Sendable, Hashable {
     /// Simple interest of an `accrued` deferral, capitalized at its end.
     public let capitalizedDeferralInterest: Money
     /// The payments: the down payment (period 0), deferral rows, then the lump sum or installments.
-    public let schedule: Schedule
+    /// Its `apr` and `amountFinanced` are the plan's.
+    public var schedule: Schedule {
+        var s = computedSchedule
+        s.origin = .plan(amountFinanced: amountFinanced, apr: apr)
+        return s
+    }
+    /// The payments as computed (without the plan's APR attached).
+    let computedSchedule: Schedule
     /// The APR of the plan, with `debt_before - waived` as the amount financed.
     public let apr: AnnualPercentageRate
 
@@ -291,7 +298,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
             }
         }
         let schedule = Schedule(rows: rows, scale: scale)
-        self.schedule = schedule
+        self.computedSchedule = schedule
 
         // Conservation (SPEC §5), asserted on every plan.
         var repaid = WideInteger.small(0)
