@@ -44,7 +44,8 @@ var package = Package(
         ),
         .testTarget(
             name: "RepaymentKernelTests",
-            dependencies: ["RepaymentKernel"]
+            // RepayKernelC: the status codes the C API gives each kind of KernelError.
+            dependencies: ["RepaymentKernel", "RepayKernelC"]
         ),
     ]
 )

@@ -64,10 +64,20 @@ done
 if "$tmp/schedule_and_plan" > "$tmp/sp.out" 2>&1 \
    && grep -q '^total payable 10661.86 (1066186 minor units' "$tmp/sp.out" \
    && grep -q '^     0  2024-06-20  down ' "$tmp/sp.out" \
-   && grep -q "field 'principal': principal: more than 2 decimals" "$tmp/sp.out"; then
-  pass "schedule_and_plan prints the schedule, the plan and a field error"
+   && grep -q "field 'principal': principal: more than 2 decimals" "$tmp/sp.out" \
+   && grep -q '^rk_request_errcode: 2 (bad input)$' "$tmp/sp.out"; then
+  pass "schedule_and_plan prints the schedule, the plan and a field error with its code"
 else
   fail "schedule_and_plan"; head -20 "$tmp/sp.out"
+fi
+# The plan's debt breakdown (rk_result_debt): the penalty waived, before = waived + after, amount financed.
+if grep -q '^penalty  *16\.67  *16\.67  *0\.00$' "$tmp/sp.out" \
+   && grep -q '^overdue interest  *144\.09  *0\.00  *144\.09$' "$tmp/sp.out" \
+   && grep -q '^total  *7781\.52  *16\.67  *7764\.85$' "$tmp/sp.out" \
+   && grep -q '^amount financed 776485 minor units (RK_OK' "$tmp/sp.out"; then
+  pass "schedule_and_plan prints the plan's debt before, waived and after"
+else
+  fail "schedule_and_plan debt breakdown"; grep -A8 "^debt" "$tmp/sp.out"
 fi
 
 echo "== conformance through rk_run_csv (the same script as for the CLI)"

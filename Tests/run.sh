@@ -20,3 +20,6 @@ if [ -x ../shared/conformance/check.sh ]; then
   ../shared/conformance/check.sh .build/release/repay
 fi
 bash Tests/capi.sh
+
+echo "== Swift example (examples/swift, a package depending on the kernel by path)"
+bash Tests/swift-example.sh

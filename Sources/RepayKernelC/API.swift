@@ -151,6 +151,11 @@ public func rk_request_errfield(_ req: OpaquePointer?) -> UnsafePointer<CChar>? 
     return box.errorField
 }
 
+@c @implementation
+public func rk_request_errcode(_ req: OpaquePointer?) -> Int32 {
+    request(req)?.errorCode ?? RK_MISUSE
+}
+
 // MARK: - Computing
 
 private func compute(_ req: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?, _ expect: Expect) -> Int32 {
@@ -268,6 +273,29 @@ public func rk_result_summary_int64(_ res: OpaquePointer?, _ field: Int32, _ out
     guard let out else { return RK_MISUSE }
     out.pointee = 0
     guard let r = result(res), let v = r.summaryAmount(summaryIndex(field)) else { return RK_MISUSE }
+    guard let v else { return RK_RANGE }
+    out.pointee = v
+    return RK_OK
+}
+
+/// RK_DEBT_BEFORE ... RK_DEBT_AFTER and RK_DEBT_PRINCIPAL ... RK_DEBT_TOTAL as 0-based indexes; -1 otherwise.
+private func debtIndexes(_ stage: Int32, _ component: Int32) -> (Int, Int) {
+    ((RK_DEBT_BEFORE...RK_DEBT_AFTER).contains(stage) ? Int(stage - RK_DEBT_BEFORE) : -1,
+     (RK_DEBT_PRINCIPAL...RK_DEBT_TOTAL).contains(component) ? Int(component - RK_DEBT_PRINCIPAL) : -1)
+}
+
+@c @implementation
+public func rk_result_debt(_ res: OpaquePointer?, _ stage: Int32, _ component: Int32) -> UnsafePointer<CChar>? {
+    let (s, c) = debtIndexes(stage, component)
+    return result(res)?.debtText(s, c)
+}
+
+@c @implementation
+public func rk_result_debt_int64(_ res: OpaquePointer?, _ stage: Int32, _ component: Int32, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    guard let out else { return RK_MISUSE }
+    out.pointee = 0
+    let (s, c) = debtIndexes(stage, component)
+    guard let r = result(res), let v = r.debtAmount(s, c) else { return RK_MISUSE }
     guard let v else { return RK_RANGE }
     out.pointee = v
     return RK_OK

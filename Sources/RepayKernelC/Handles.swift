@@ -11,16 +11,15 @@ import RepaymentKernel
 import Glibc
 #endif
 
-/// The status code of a kernel error (the pinned `RK_*` values).
+/// The status code of a kernel error (the pinned `RK_*` values), from its
+/// code alone: the wording of a message never decides a status.
 func status(of error: KernelError) -> Int32 {
-    // The kernel reports a failed self-check (for example the conservation
-    // identity of a plan) as "internal error: ..."; that is RK_ERROR, not bad input.
-    if error.problem.hasPrefix("internal error") { return RK_ERROR }
     switch error.code {
     case .invalidInput: return RK_INVALID
     case .outOfRange: return RK_RANGE
     case .unusableFile: return RK_FORMAT
     case .io: return RK_ERROR
+    case .internalFailure: return RK_ERROR
     }
 }
 
@@ -72,6 +71,8 @@ final class RequestBox {
     /// Last error message and field (malloc'd), nil when the last call succeeded.
     private var errmsg: UnsafeMutablePointer<CChar>? = nil
     private var errfield: UnsafeMutablePointer<CChar>? = nil
+    /// The status the last call returned (RK_OK when it succeeded).
+    private(set) var errorCode: Int32 = RK_OK
 
     deinit {
         free(errmsg)
@@ -84,6 +85,7 @@ final class RequestBox {
     func succeed() {
         free(errmsg); errmsg = nil
         free(errfield); errfield = nil
+        errorCode = RK_OK
     }
 
     /// Records a failure and returns its status.
@@ -93,6 +95,7 @@ final class RequestBox {
         // strdup stops at an embedded NUL, which is what a C reader would see anyway.
         errmsg = strdup(f.message)
         errfield = strdup(f.field)
+        errorCode = f.status
         return f.status
     }
 
@@ -153,14 +156,19 @@ final class ResultBox {
     static let rowAmounts = 5      // payment ... balance
     static let summaryTexts = 9    // total_payable ... effective_apr, id
     static let summaryAmounts = 5  // total_payable ... waived_fees
+    static let debtStages = 3      // before, waived, after
+    static let debtComponents = 7  // principal ... fees, total
 
     let isPlan: Bool
+    /// Whether the debt breakdown is laid out (a plan's result).
+    let hasDebt: Bool
     let scale: Int32
     let rowCount: Int
     let periods: [Int64]
     /// Offsets into `arena`: rowCount * rowTexts, then summaryTexts.
     private let offsets: [Int]
-    /// rowCount * rowAmounts then summaryAmounts; nil where the amount does not fit Int64.
+    /// rowCount * rowAmounts, summaryAmounts, then (plans) debtStages * debtComponents;
+    /// nil where the amount does not fit Int64.
     private let amounts: [Int64?]
     private let arena: UnsafeMutablePointer<CChar>
 
@@ -207,11 +215,23 @@ final class ResultBox {
         add(r.apr.nominal)
         add(r.apr.effective)
         add(id)
+        var hasDebt = false
+        if let before = r.debtBeforeWaivers, let after = r.debtAfterWaivers {
+            hasDebt = true
+            let b = Self.components(before), a = Self.components(after)
+            for stage in [b, zip(b, a).map { $0 - $1 }, a] {
+                for m in stage {
+                    add(m.description)
+                    amounts.append(m.minorUnitsInt64)
+                }
+            }
+        }
         let arena = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
         bytes.withUnsafeBufferPointer { src in
             src.withMemoryRebound(to: CChar.self) { arena.initialize(from: $0.baseAddress!, count: $0.count) }
         }
         self.arena = arena
+        self.hasDebt = hasDebt
         self.offsets = offsets
         self.amounts = amounts
         self.periods = periods
@@ -243,5 +263,26 @@ final class ResultBox {
     func summaryAmount(_ k: Int) -> Int64?? {
         guard k >= 0, k < Self.summaryAmounts else { return nil }
         return .some(amounts[rowCount * Self.rowAmounts + k])
+    }
+
+    /// The debt components in the order of RK_DEBT_PRINCIPAL ... RK_DEBT_TOTAL.
+    static func components(_ d: ArrearsSnapshot) -> [Money] {
+        [d.principal, d.overduePrincipal, d.overdueInterest, d.accruedInterest, d.penalty, d.fees, d.total]
+    }
+
+    /// The index of debt amount (`stage` 0..<debtStages, `component` 0..<debtComponents); nil for a loan or out of range.
+    private func debtIndex(_ stage: Int, _ component: Int) -> Int? {
+        guard hasDebt, (0..<Self.debtStages).contains(stage), (0..<Self.debtComponents).contains(component) else { return nil }
+        return stage * Self.debtComponents + component
+    }
+
+    /// Debt text of `stage` and `component` (0-based), nil for a loan or out of range.
+    func debtText(_ stage: Int, _ component: Int) -> UnsafePointer<CChar>? {
+        debtIndex(stage, component).map { text(rowCount * Self.rowTexts + Self.summaryTexts + $0) }
+    }
+
+    /// Debt amount of `stage` and `component`, as `rowAmount`.
+    func debtAmount(_ stage: Int, _ component: Int) -> Int64?? {
+        debtIndex(stage, component).map { amounts[rowCount * Self.rowAmounts + Self.summaryAmounts + $0] }
     }
 }

@@ -146,6 +146,21 @@ enum JSONRun {
         for (k, name) in summaryNames.enumerated() {
             w.member(name, String(cString: r.summaryText(k)!))
         }
-        w.raw("}}")
+        w.raw("}")
+        if r.hasDebt {
+            let components = ["principal", "overdue_principal", "overdue_interest", "accrued_interest", "penalty", "fees", "total"]
+            w.raw(",\n\"debt\":{")
+            for (stage, stageName) in ["before", "waived", "after"].enumerated() {
+                if stage > 0 { w.raw(",") }
+                w.string(stageName)
+                w.raw(":{")
+                for (c, name) in components.enumerated() {
+                    w.member(name, String(cString: r.debtText(stage, c)!), first: c == 0)
+                }
+                w.raw("}")
+            }
+            w.raw("}")
+        }
+        w.raw("}")
     }
 }

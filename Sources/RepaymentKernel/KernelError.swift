@@ -7,14 +7,17 @@
 public struct KernelError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The broad class of a failure; the C API maps these to its status codes.
     public enum Code: Int, Sendable, Hashable {
-        /// A field is malformed or missing (`RK_EINVAL`).
+        /// A field is malformed or missing (C API: `RK_INVALID`).
         case invalidInput = 1
-        /// A value is well formed but outside what the kernel accepts (`RK_ERANGE`).
+        /// A value is well formed but outside what the kernel accepts (C API: `RK_RANGE`).
         case outOfRange = 2
-        /// Reading or writing a file or stream failed (`RK_EIO`).
+        /// Reading or writing a file or stream failed (C API: `RK_ERROR`).
         case io = 3
-        /// A CSV file as a whole is unusable: header, quoting (`RK_EFORMAT`).
+        /// A CSV file as a whole is unusable: header, quoting (C API: `RK_FORMAT`).
         case unusableFile = 4
+        /// A self-check of the kernel failed: a bug, not bad input (C API: `RK_ERROR`).
+        /// No input is expected to produce it; please report one that does.
+        case internalFailure = 5
     }
 
     /// The class of failure.
@@ -38,6 +41,12 @@ public struct KernelError: Error, Sendable, Hashable, CustomStringConvertible {
 
     static func unknownValue(field: String, value: String, expected: [String]) -> KernelError {
         KernelError(field: field, "unknown value '\(value)' (expected one of \(expected.joined(separator: ", ")))")
+    }
+
+    /// A failed self-check of the kernel (code `.internalFailure`, no field):
+    /// `problem` says which invariant failed.
+    static func internalFailure(_ problem: String) -> KernelError {
+        KernelError(.internalFailure, field: "", "internal error: " + problem)
     }
 
     static func tooLarge(_ field: String, _ what: String) -> KernelError {

@@ -25,7 +25,7 @@ struct APRCertificationTests {
     func apr(_ principal: String, _ rate: String, _ n: Int) throws -> AnnualPercentageRate {
         let (s, t) = try interestOnly(principal, rate, n)
         // the construction only works when every interest is exact
-        let monthly = try (t.principal.units * t.rate.numerator).divided(by: t.rate.denominator * .small(12), rounding: .down)!
+        let monthly = (t.principal.units * t.rate.numerator).divided(by: t.rate.denominator * .small(12), rounding: .down)!
         #expect(s.rows.allSatisfy { $0.interest.units == monthly }, "interest not constant")
         #expect((monthly * t.rate.denominator * .small(12)) == t.principal.units * t.rate.numerator, "interest not exact")
         return BatchResult.apr(of: s, terms: t)

@@ -131,7 +131,31 @@ struct PlanPropertyTests {
         }
         if let last = rows.last { #expect(last.balance.isZero, "last balance \(label)", sourceLocation: sourceLocation) }
         else { #expect(p.amountFinanced.isZero, "no rows but debt \(label)", sourceLocation: sourceLocation) }
-        #expect(p.totalNewInterest == p.totalPayable - p.amountFinanced)
+        // the amount financed from the six arrears components and the three waivers, and the new interest as the
+        // interest column plus the capitalized deferral interest: by conservation, the principal and carried
+        // columns repay exactly the debt left after the waivers and the capitalized interest
+        let a = t.arrears
+        let financed = a.principal + a.overduePrincipal + a.overdueInterest + a.accruedInterest + a.penalty + a.fees
+            - p.waivedPenalty - p.waivedInterest - p.waivedFees
+        #expect(p.amountFinanced == financed, "amount financed \(label)", sourceLocation: sourceLocation)
+        var interestColumn = Money.zero(scale: t.scale)
+        for r in rows { interestColumn = interestColumn + r.interest }
+        #expect(p.totalNewInterest == interestColumn + p.capitalizedDeferralInterest, "new interest \(label)", sourceLocation: sourceLocation)
+        // the debt breakdown: principal never waived, each waiver taken from its component, interest from
+        // overdue first, nothing negative, the total after the waivers is the amount financed
+        let before = p.debtBeforeWaivers, after = p.debtAfterWaivers
+        #expect(before == a, "debt before \(label)", sourceLocation: sourceLocation)
+        #expect(after.principal == a.principal && after.overduePrincipal == a.overduePrincipal, "principal waived \(label)", sourceLocation: sourceLocation)
+        #expect((a.overdueInterest - after.overdueInterest) + (a.accruedInterest - after.accruedInterest) == p.waivedInterest,
+                "interest after \(label)", sourceLocation: sourceLocation)
+        #expect(a.penalty - after.penalty == p.waivedPenalty && a.fees - after.fees == p.waivedFees, "penalty, fees after \(label)",
+                sourceLocation: sourceLocation)
+        #expect(after.overdueInterest.isZero || after.accruedInterest == a.accruedInterest, "overdue interest first \(label)",
+                sourceLocation: sourceLocation)
+        for c in [after.overdueInterest, after.accruedInterest, after.penalty, after.fees] {
+            #expect(c.units.signum >= 0, "negative component after waivers \(label)", sourceLocation: sourceLocation)
+        }
+        #expect(after.total == financed, "debt after \(label)", sourceLocation: sourceLocation)
         // no new interest: APR 0
         if p.totalNewInterest.isZero {
             #expect(p.apr.nominal == "0.000000" && p.apr.effective == "0.000000", "apr \(label)", sourceLocation: sourceLocation)

@@ -41,8 +41,12 @@ struct PlanStepTests {
         // before the first due date: accrual from start
         let early = try ArrearsSnapshot(loan: loan, paidThrough: 0, asOf: d("2024-02-05"))
         #expect(early.principal == m("1200") && early.accruedInterest == m("8.40"))   // 1200 x 12% x 21/360
-        #expect(throws: KernelError.self) { try ArrearsSnapshot(loan: self.loan, paidThrough: 0, asOf: self.d("2024-01-14")) }
-        #expect(throws: KernelError.self) { try ArrearsSnapshot(loan: self.loan, paidThrough: 13, asOf: self.d("2024-04-20")) }
+        expectError(field: "as_of", ["2024-01-14 is before the loan's start 2024-01-15"]) {
+            _ = try ArrearsSnapshot(loan: self.loan, paidThrough: 0, asOf: self.d("2024-01-14"))
+        }
+        expectError(field: "paid_through", ["13 is more than the 12 rows"]) {
+            _ = try ArrearsSnapshot(loan: self.loan, paidThrough: 13, asOf: self.d("2024-04-20"))
+        }
     }
 
     var base: PlanTerms {
@@ -75,12 +79,46 @@ struct PlanStepTests {
         // payoff quote: one lump at as_of: 1100 principal + 2.00 penalty carried
         #expect(rows(p) == ["1 2024-04-20 lump 1102.00 1100.00 0.00 2.00 0.00"])
         t.waiveInterest = .amount(m("22.51"))
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "waive_interest", ["waives 22.51 but the component is only 22.50"]) { _ = try NegotiatedPlan(t) }
         t.waiveInterest = .percent(try Rate(parsing: "100.01%"))
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "waive_interest", ["more than 100%", "100.01%"]) { _ = try NegotiatedPlan(t) }
         var f = base
         f.waiveFees = .amount(m("0.01"))   // no fees at all
-        #expect(throws: KernelError.self) { try NegotiatedPlan(f) }
+        expectError(field: "waive_fees", ["waives 0.01 but the component is only 0.00"]) { _ = try NegotiatedPlan(f) }
+    }
+
+    func components(_ d: ArrearsSnapshot) -> [String] {
+        [d.principal, d.overduePrincipal, d.overdueInterest, d.accruedInterest, d.penalty, d.fees, d.total].map(\.description)
+    }
+
+    @Test("Debt by component before and after the waivers; interest waived from overdue first")
+    func debtBreakdown() throws {
+        var t = base
+        t.waivePenalty = .percent(try Rate(parsing: "100%"))   // 2.05
+        t.waiveInterest = .percent(try Rate(parsing: "50%"))   // 11.25 of 21.00 overdue + 1.50 accrued
+        t.installments = 3
+        let p = try NegotiatedPlan(t)
+        #expect(components(p.debtBeforeWaivers) == ["900.00", "200.00", "21.00", "1.50", "2.05", "0.00", "1124.55"])
+        // 11.25 fits in the overdue interest: accrued untouched
+        #expect(components(p.debtAfterWaivers) == ["900.00", "200.00", "9.75", "1.50", "0.00", "0.00", "1111.25"])
+        #expect(p.debtAfterWaivers.total == p.amountFinanced && p.debtBeforeWaivers.total == p.debtBefore)
+        // a waiver above the overdue interest takes the rest from accrued interest
+        t.waiveInterest = .amount(m("22.00"))
+        t.waivePenalty = .amount(m("0.05"))
+        t.waiveFees = .none
+        let q = try NegotiatedPlan(t)
+        #expect(components(q.debtAfterWaivers) == ["900.00", "200.00", "0.00", "0.50", "2.00", "0.00", "1102.50"])
+        // fees: direct arrears with fees, 40% waived
+        var f = PlanTerms(asOf: d("2024-04-20"), arrears: try ArrearsSnapshot(
+            principal: m("500"), overduePrincipal: m("0"), overdueInterest: m("0"), accruedInterest: m("3.00"),
+            penalty: m("0"), fees: m("25.00")))
+        f.waiveFees = .percent(try Rate(parsing: "40%"))
+        f.waiveInterest = .amount(m("1.00"))
+        let r = try NegotiatedPlan(f)
+        #expect(components(r.debtAfterWaivers) == ["500.00", "0.00", "0.00", "2.00", "0.00", "15.00", "517.00"])
+        // nothing waived: after == before
+        let none = try NegotiatedPlan(base)
+        #expect(none.debtAfterWaivers == none.debtBeforeWaivers)
     }
 
     @Test("Capitalize all: everything left bears interest")
@@ -113,7 +151,7 @@ struct PlanStepTests {
         t.downPayment = m("1111.25")   // everything: only the down row
         #expect(rows(try NegotiatedPlan(t)) == ["0 2024-04-20 down 1111.25 1100.00 0.00 11.25 0.00"])
         t.downPayment = m("1111.26")
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "down_payment", ["1111.26 exceeds the debt 1111.25"]) { _ = try NegotiatedPlan(t) }
     }
 
     @Test("Deferral accrued: simple interest capitalized at E, then a lump sum")
@@ -160,20 +198,20 @@ struct PlanStepTests {
     func limits() throws {
         var t = base
         t.installments = 61
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }   // max_term 60
+        expectError(field: "installments", ["61 exceeds max_term 60"]) { _ = try NegotiatedPlan(t) }
         t.maxTerm = 61
         #expect(try NegotiatedPlan(t).schedule.count == 61)
         t.installments = 3
         t.ending = .lumpSum
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "installments", ["3 installments but then is lump-sum"]) { _ = try NegotiatedPlan(t) }
         t.installments = nil
         t.ending = .installments
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "installments", ["required when then is installments"]) { _ = try NegotiatedPlan(t) }
         t.installments = 0
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "installments", ["must be at least 1: '0'"]) { _ = try NegotiatedPlan(t) }
         t.installments = 2
         t.deferMonths = -1
-        #expect(throws: KernelError.self) { try NegotiatedPlan(t) }
+        expectError(field: "defer_months", ["must not be negative: '-1'"]) { _ = try NegotiatedPlan(t) }
     }
 
     @Test("Nothing left to pay: no rows")

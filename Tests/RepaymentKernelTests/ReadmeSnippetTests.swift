@@ -30,4 +30,24 @@ struct ReadmeSnippetTests {
         #expect(plan.totalPayable.description == "45039.39")
         #expect(plan.schedule.rows.first!.dueDate.description == "2024-09-25")
     }
+
+    @Test("snippet: apr_and_debt")
+    func aprAndDebt() throws {
+        let loan = try LoanTerms(
+            principal: Money(parsing: "10000"), rate: Rate(parsing: "12%"), term: 12,
+            start: CivilDate(parsing: "2024-01-15"))
+        let schedule = try loan.schedule()
+        #expect(schedule.apr?.nominal == "0.120001" && schedule.apr?.effective == "0.126826")
+        let asOf = try CivilDate(parsing: "2024-06-20")
+        var terms = PlanTerms(asOf: asOf, arrears: try ArrearsSnapshot(loan: loan, paidThrough: 3, asOf: asOf))
+        terms.waivePenalty = .percent(try Rate(parsing: "100%"))
+        terms.waiveInterest = .percent(try Rate(parsing: "50%"))
+        terms.installments = 6
+        let plan = try NegotiatedPlan(terms)
+        let before = plan.debtBeforeWaivers, after = plan.debtAfterWaivers
+        #expect(before.overdueInterest.description == "144.09" && after.overdueInterest.description == "67.06")
+        #expect(before.penalty.description == "16.67" && after.penalty.description == "0.00")
+        #expect(after.total == plan.amountFinanced && plan.amountFinanced.description == "7687.82")
+        #expect(plan.apr.nominal == "0.000000")   // 0% plan rate, nothing new to pay
+    }
 }

@@ -80,8 +80,8 @@ struct RoundingTests {
     func names() throws {
         #expect(RoundingMode.allCases.map(\.rawValue) == ["half-up", "half-even", "down", "up", "floor", "ceiling"])
         for m in RoundingMode.allCases { #expect(try RoundingMode(parsing: m.rawValue) == m) }
-        #expect(throws: KernelError.self) { try RoundingMode(parsing: "HALF-UP") }
-        #expect(throws: KernelError.self) { try RoundingMode(parsing: "half_even") }
+        expectError(field: "rounding", ["unknown value 'HALF-UP'", "half-up"]) { _ = try RoundingMode(parsing: "HALF-UP") }
+        expectError(field: "rounding", ["unknown value 'half_even'", "half-even"]) { _ = try RoundingMode(parsing: "half_even") }
     }
 
     @Test("An interest amount on an exact half cent, every mode (12.345 and 12.355)", arguments: [

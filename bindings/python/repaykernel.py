@@ -13,6 +13,10 @@ Exact repayment schedules and negotiated plans; every amount is a
     quote = rk.plan(principal="10000", rate="12%", term=12, start="2024-01-15",
                     as_of="2024-06-20", paid_through=3, waive_penalty="100%",
                     installments=6)
+    quote.debt.before.penalty       # Decimal('16.67'): owed on as_of
+    quote.debt.waived.penalty       # Decimal('16.67')
+    quote.debt.after.total          # Decimal('7764.85'): what the plan repays
+    quote.summary.apr               # Decimal('0.000000')
 
     try:
         rk.schedule(principal="-3.20", rate="12%", term=12, start="2024-01-15")
@@ -41,7 +45,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union, overload
 
 __all__ = [
-    "RepayKernelError", "Row", "Summary", "Result", "BatchOutput",
+    "RepayKernelError", "Row", "Summary", "DebtComponents", "Debt", "Result", "BatchOutput",
     "schedule", "plan", "compute", "run_csv", "run_json", "version", "library_path",
     "RK_OK", "RK_ERROR", "RK_INVALID", "RK_RANGE", "RK_FORMAT", "RK_MISUSE", "RK_NOMEM", "RK_PARTIAL",
 ]
@@ -55,6 +59,9 @@ _STATUS_NAMES = {0: "RK_OK", 1: "RK_ERROR", 2: "RK_INVALID", 3: "RK_RANGE", 4: "
 _ROW_COLUMNS = {"payment": 1, "principal": 2, "interest": 3, "carried": 4, "balance": 5}
 _SUMMARY_FIELDS = {"total_payable": 101, "total_interest": 102, "waived_penalty": 103, "waived_interest": 104,
                    "waived_fees": 105, "last_due": 106, "apr": 107, "effective_apr": 108}
+_DEBT_STAGES = {"before": 1, "waived": 2, "after": 3}
+_DEBT_COMPONENTS = {"principal": 11, "overdue_principal": 12, "overdue_interest": 13, "accrued_interest": 14,
+                    "penalty": 15, "fees": 16, "total": 17}
 
 
 def _find_library() -> str:
@@ -100,6 +107,7 @@ _declare("rk_request_set", _int, _vp, ctypes.c_char_p, ctypes.c_char_p)
 _declare("rk_request_clear", _int, _vp)
 _declare("rk_request_errmsg", _vp, _vp)
 _declare("rk_request_errfield", _vp, _vp)
+_declare("rk_request_errcode", _int, _vp)
 _declare("rk_compute", _int, _vp, _vpp)
 _declare("rk_schedule", _int, _vp, _vpp)
 _declare("rk_plan", _int, _vp, _vpp)
@@ -115,6 +123,8 @@ _declare("rk_row_amount", _vp, _vp, _sz, _int)
 _declare("rk_row_amount_int64", _int, _vp, _sz, _int, _i64p)
 _declare("rk_result_summary", _vp, _vp, _int)
 _declare("rk_result_summary_int64", _int, _vp, _int, _i64p)
+_declare("rk_result_debt", _vp, _vp, _int, _int)
+_declare("rk_result_debt_int64", _int, _vp, _int, _int, _i64p)
 _declare("rk_run_csv", _int, ctypes.c_char_p, _sz, _vpp, _szp, _vpp, _szp, _vpp)
 _declare("rk_run_json", _int, ctypes.c_char_p, _sz, _vpp, _szp)
 
@@ -184,12 +194,37 @@ class Summary:
     effective_apr: decimal.Decimal
 
 
+@dataclass(frozen=True)
+class DebtComponents:
+    """A debt by component; ``total`` is the sum of the six others."""
+    principal: decimal.Decimal          # not yet due
+    overdue_principal: decimal.Decimal
+    overdue_interest: decimal.Decimal
+    accrued_interest: decimal.Decimal
+    penalty: decimal.Decimal
+    fees: decimal.Decimal
+    total: decimal.Decimal
+
+
+@dataclass(frozen=True)
+class Debt:
+    """A plan's debt on ``as_of`` (rk_result_debt): ``before`` the waivers, what
+    was ``waived`` and what is left ``after`` (what the plan repays), so that
+    ``before == waived + after`` component by component. Principal is never
+    waived; an interest waiver comes off overdue interest first, then accrued."""
+    before: DebtComponents
+    waived: DebtComponents
+    after: DebtComponents
+
+
 class Result(Sequence[Row]):
     """A computed schedule or plan: a sequence of ``Row``, plus ``summary``,
-    ``id``, ``is_plan`` and ``scale``."""
+    ``id``, ``is_plan``, ``scale`` and, for a plan, ``debt`` (None for a loan)."""
 
-    def __init__(self, id: str, is_plan: bool, scale: int, rows: list[Row], summary: Summary):
+    def __init__(self, id: str, is_plan: bool, scale: int, rows: list[Row], summary: Summary,
+                 debt: Optional[Debt] = None):
         self.id, self.is_plan, self.scale, self.rows, self.summary = id, is_plan, scale, rows, summary
+        self.debt = debt
 
     @overload
     def __getitem__(self, i: int) -> Row: ...
@@ -247,8 +282,14 @@ def _read_result(res: int) -> Result:
         last_due=_date(s.pop("last_due")) if s["last_due"] else None,
         **{k: decimal.Decimal(v) for k, v in s.items() if k != "last_due"},
     )
-    return Result(id=_text(_lib.rk_result_id(res)), is_plan=bool(_lib.rk_result_is_plan(res)),
-                  scale=_lib.rk_result_scale(res), rows=rows, summary=summary)
+    is_plan = bool(_lib.rk_result_is_plan(res))
+    debt = None
+    if is_plan:
+        debt = Debt(**{stage: DebtComponents(**{name: decimal.Decimal(_text(_lib.rk_result_debt(res, s, c)))
+                                                for name, c in _DEBT_COMPONENTS.items()})
+                       for stage, s in _DEBT_STAGES.items()})
+    return Result(id=_text(_lib.rk_result_id(res)), is_plan=is_plan,
+                  scale=_lib.rk_result_scale(res), rows=rows, summary=summary, debt=debt)
 
 
 def _compute(entry, terms: dict[str, Any]) -> Result:

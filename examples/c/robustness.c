@@ -204,6 +204,20 @@ static void format_units(int64_t v, int scale, char *out, size_t cap) {
     else snprintf(out, cap, "%s%.*s.%s", neg ? "-" : "", (int)(n - (size_t)scale), digits, digits + n - (size_t)scale);
 }
 
+/* An amount read both ways agrees: the int64 printed at `scale` is the text, or RK_RANGE with 0 for a
+   text too long for int64_t. */
+static void check_amount(const char *text, int rc, int64_t v, int scale, const char *what) {
+    check(text != NULL, "%s: NULL amount", what);
+    if (!text) return;
+    if (rc == RK_OK) {
+        char buf[64];
+        format_units(v, scale, buf, sizeof buf);
+        check(strcmp(buf, text) == 0, "%s: int64 %s != text %s", what, buf, text);
+    } else {
+        check(rc == RK_RANGE && v == 0 && strlen(text) >= 19, "%s: rc %d for %s", what, rc, text);
+    }
+}
+
 static uint64_t fnv(uint64_t h, const char *s) {
     for (; s && *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ULL; }
     return h * 1099511628211ULL;
@@ -232,15 +246,9 @@ static uint64_t walk_result(const rk_result *res, int verify) {
             int rc = rk_row_amount_int64(res, i, c, &v);
             h = fnv(h, text);
             if (!verify) continue;
-            check(text != NULL, "row %zu col %d: NULL amount", i, c);
-            if (!text) continue;
-            if (rc == RK_OK) {
-                char buf[64];
-                format_units(v, scale, buf, sizeof buf);
-                check(strcmp(buf, text) == 0, "row %zu col %d: int64 %s != text %s", i, c, buf, text);
-            } else {
-                check(rc == RK_RANGE && v == 0 && strlen(text) >= 19, "row %zu col %d: rc %d for %s", i, c, rc, text);
-            }
+            char what[48];
+            snprintf(what, sizeof what, "row %zu col %d", i, c);
+            check_amount(text, rc, v, scale, what);
         }
     }
     for (int f = RK_SUM_TOTAL_PAYABLE; f <= RK_SUM_EFFECTIVE_APR; f++) {
@@ -250,17 +258,70 @@ static uint64_t walk_result(const rk_result *res, int verify) {
         if (verify && f <= RK_SUM_WAIVED_FEES && text) {
             int64_t v = -1;
             int rc = rk_result_summary_int64(res, f, &v);
-            if (rc == RK_OK) {
-                char buf[64];
-                format_units(v, scale, buf, sizeof buf);
-                check(strcmp(buf, text) == 0, "summary %d: int64 %s != text %s", f, buf, text);
-            } else {
-                check(rc == RK_RANGE && v == 0, "summary %d: rc %d", f, rc);
+            char what[32];
+            snprintf(what, sizeof what, "summary %d", f);
+            check_amount(text, rc, v, scale, what);
+        }
+    }
+    /* A plan's debt breakdown: before = waived + after per component, the total is the sum of the six,
+       nothing of the principal is waived, the waived interest is the summary's, the amount financed
+       (after total) is total_payable - total_interest. A loan has none. */
+    int is_plan = rk_result_is_plan(res);
+    int64_t debt[3][7];
+    int debt_fits = 1;
+    for (int st = RK_DEBT_BEFORE; st <= RK_DEBT_AFTER; st++) {
+        for (int c = RK_DEBT_PRINCIPAL; c <= RK_DEBT_TOTAL; c++) {
+            const char *text = rk_result_debt(res, st, c);
+            int64_t v = -1;
+            int rc = rk_result_debt_int64(res, st, c, &v);
+            h = fnv(h, text);
+            debt[st - RK_DEBT_BEFORE][c - RK_DEBT_PRINCIPAL] = v;
+            if (rc != RK_OK) debt_fits = 0;
+            if (!verify) continue;
+            if (!is_plan) {
+                check(text == NULL && rc == RK_MISUSE && v == 0, "loan debt %d/%d: text %s, rc %d", st, c,
+                      text ? text : "(null)", rc);
+                continue;
             }
+            char what[48];
+            snprintf(what, sizeof what, "debt %d/%d", st, c);
+            check_amount(text, rc, v, scale, what);
+        }
+    }
+    if (verify && is_plan && debt_fits) {
+        for (int k = 0; k < 3; k++) {
+            int64_t sum = 0;
+            for (int c = 0; c < 6; c++) sum += debt[k][c];
+            check(sum == debt[k][6], "debt stage %d: components sum to %" PRId64 ", total %" PRId64, k + 1, sum, debt[k][6]);
+        }
+        for (int c = 0; c < 7; c++) {
+            check(debt[0][c] == debt[1][c] + debt[2][c], "debt component %d: before != waived + after", c);
+            check(debt[1][c] >= 0 && debt[2][c] >= 0, "debt component %d: negative", c);
+        }
+        check(debt[1][0] == 0 && debt[1][1] == 0, "principal waived");
+        int64_t waived_interest = -1, waived_penalty = -1, waived_fees = -1, payable = -1, interest = -1;
+        if (rk_result_summary_int64(res, RK_SUM_WAIVED_INTEREST, &waived_interest) == RK_OK &&
+            rk_result_summary_int64(res, RK_SUM_WAIVED_PENALTY, &waived_penalty) == RK_OK &&
+            rk_result_summary_int64(res, RK_SUM_WAIVED_FEES, &waived_fees) == RK_OK) {
+            check(debt[1][2] + debt[1][3] == waived_interest && debt[1][4] == waived_penalty && debt[1][5] == waived_fees,
+                  "waived debt components differ from the summary");
+            /* overdue interest first: accrued interest is waived only once the overdue interest is gone */
+            check(debt[1][3] == 0 || debt[2][2] == 0, "accrued interest waived before overdue interest");
+        }
+        if (rk_result_summary_int64(res, RK_SUM_TOTAL_PAYABLE, &payable) == RK_OK &&
+            rk_result_summary_int64(res, RK_SUM_TOTAL_INTEREST, &interest) == RK_OK) {
+            check(payable - interest == debt[2][6], "amount financed %" PRId64 " != debt after %" PRId64,
+                  payable - interest, debt[2][6]);
         }
     }
     if (verify) {
         int64_t v;
+        check(rk_result_debt(res, 0, RK_DEBT_TOTAL) == NULL && rk_result_debt(res, RK_DEBT_AFTER + 1, RK_DEBT_TOTAL) == NULL &&
+              rk_result_debt(res, RK_DEBT_BEFORE, RK_DEBT_PRINCIPAL - 1) == NULL &&
+              rk_result_debt(res, RK_DEBT_BEFORE, RK_DEBT_TOTAL + 1) == NULL, "debt bad selector");
+        check(rk_result_debt(res, RK_DEBT_PRINCIPAL, RK_DEBT_BEFORE) == NULL, "debt selectors swapped");
+        check(rk_result_debt_int64(res, RK_DEBT_BEFORE, 99, &v) == RK_MISUSE, "debt int64 bad component");
+        check(rk_result_debt_int64(res, RK_DEBT_BEFORE, RK_DEBT_TOTAL, NULL) == RK_MISUSE, "debt int64 NULL out");
         check(rk_row_period(res, n) == -1, "period past the end");
         check(rk_row_due_date(res, n) == NULL && rk_row_kind(res, n) == NULL, "row text past the end");
         check(rk_row_amount(res, n, RK_ROW_PAYMENT) == NULL, "amount past the end");
@@ -289,6 +350,8 @@ static uint64_t run_request(const request_t *q, int verify, int *status_out) {
             const char *msg = rk_request_errmsg(req);
             if (verify) check((rc == RK_INVALID || rc == RK_MISUSE) && msg && *msg, "set %s: rc %d, msg '%s'",
                               q->key[i], rc, msg ? msg : "(null)");
+            if (verify) check(rk_request_errcode(req) == rc, "set %s: errcode %d, returned %d", q->key[i],
+                              rk_request_errcode(req), rc);
             h = fnv(h, msg);
         }
     }
@@ -296,6 +359,7 @@ static uint64_t run_request(const request_t *q, int verify, int *status_out) {
     int rc = rk_compute(req, &res);
     *status_out = rc;
     h = fnv(h, rk_errstr(rc));
+    if (verify) check(rk_request_errcode(req) == rc, "compute: errcode %d, returned %d", rk_request_errcode(req), rc);
     if (rc == RK_OK) {
         if (verify) check(res != NULL && *rk_request_errmsg(req) == 0, "RK_OK without a result");
         if (res) h ^= walk_result(res, verify);
@@ -436,6 +500,9 @@ static void fixed_checks(void) {
     check(rk_request_set(NULL, "principal", "1") == RK_MISUSE, "set(NULL req)");
     check(rk_request_clear(NULL) == RK_MISUSE, "clear(NULL)");
     check(rk_request_errmsg(NULL) != NULL && rk_request_errfield(NULL) != NULL, "errmsg(NULL)");
+    check(rk_request_errcode(NULL) == RK_MISUSE, "errcode(NULL)");
+    check(rk_result_debt(NULL, RK_DEBT_BEFORE, RK_DEBT_TOTAL) == NULL, "debt(NULL)");
+    check(rk_result_debt_int64(NULL, RK_DEBT_BEFORE, RK_DEBT_TOTAL, &v) == RK_MISUSE, "debt int64(NULL)");
     res = (rk_result *)(uintptr_t)1;
     check(rk_compute(NULL, &res) == RK_MISUSE && res == NULL, "compute(NULL req)");
     check(rk_schedule(NULL, NULL) == RK_MISUSE && rk_plan(NULL, NULL) == RK_MISUSE, "schedule/plan(NULL)");
@@ -457,7 +524,9 @@ static void fixed_checks(void) {
     rk_free(out);
 
     check(rk_request_new(&req) == RK_OK && req, "new");
+    check(rk_request_errcode(req) == RK_OK, "errcode of a new request");
     check(rk_compute(req, NULL) == RK_MISUSE && *rk_request_errmsg(req), "compute(NULL out)");
+    check(rk_request_errcode(req) == RK_MISUSE, "errcode after compute(NULL out)");
     check(rk_request_set(req, NULL, "1") == RK_MISUSE, "set(NULL key)");
     check(rk_request_set(req, "principal", NULL) == RK_OK, "set(NULL value) resets");
 
@@ -476,10 +545,18 @@ static void fixed_checks(void) {
     rk_request_set(req, "start", "2024-01-15");
     check(rk_compute(req, &res) == RK_INVALID && !strcmp(rk_request_errfield(req), "rate"), "bad rate: %s",
           rk_request_errmsg(req));
+    check(rk_request_errcode(req) == RK_INVALID, "errcode after a bad rate");
+    check(rk_request_set(req, "term", "12") == RK_OK && rk_request_errcode(req) == RK_OK, "errcode reset by a success");
+    check(rk_compute(req, &res) == RK_INVALID && rk_request_errcode(req) == RK_INVALID, "errcode again");
+    check(rk_request_clear(req) == RK_OK && rk_request_errcode(req) == RK_OK, "errcode reset by clear");
+    rk_request_set(req, "principal", "10000");
+    rk_request_set(req, "term", "12");
+    rk_request_set(req, "start", "2024-01-15");
     rk_request_set(req, "rate", "12%");
     rk_request_set(req, "term", "1201");
     check(rk_compute(req, &res) == RK_RANGE && !strcmp(rk_request_errfield(req), "term"), "term 1201: %s",
           rk_request_errmsg(req));
+    check(rk_request_errcode(req) == RK_RANGE, "errcode after term 1201");
     rk_request_set(req, "term", "99999999999999999999999");
     check(rk_compute(req, &res) != RK_OK && !strcmp(rk_request_errfield(req), "term"), "huge term");
     rk_request_set(req, "term", "12");
@@ -566,6 +643,23 @@ static void fixed_checks(void) {
     int big_rc = rk_run_json(big, strlen(big), &o, NULL);
     check(big_rc == RK_OK && o && strstr(o, "\"total_payable\":\"10661854641401004880798539747346383477653.84\""),
           "json 10^40: rc %d, %s", big_rc, o ? o : "(null)");
+    check(o && !strstr(o, "\"debt\""), "json: a loan has no debt member");
+    rk_free(o);
+    /* A plan's JSON result carries its debt breakdown, the same amounts as rk_result_debt(). */
+    const char *plan_doc = "{\"principal\": \"10000\", \"rate\": \"12%\", \"term\": 12, \"start\": \"2024-01-15\", "
+                           "\"as_of\": \"2024-06-20\", \"paid_through\": 3, \"waive_penalty\": \"100%\", "
+                           "\"waive_interest\": \"150.00\", \"installments\": 6}";
+    o = NULL;
+    int plan_rc = rk_run_json(plan_doc, strlen(plan_doc), &o, NULL);
+    check(plan_rc == RK_OK && o &&
+          strstr(o, ",\n\"debt\":{\"before\":{\"principal\":\"5977.91\",\"overdue_principal\":\"1632.89\","
+                    "\"overdue_interest\":\"144.09\",\"accrued_interest\":\"9.96\",\"penalty\":\"16.67\","
+                    "\"fees\":\"0.00\",\"total\":\"7781.52\"},"
+                    "\"waived\":{\"principal\":\"0.00\",\"overdue_principal\":\"0.00\",\"overdue_interest\":\"144.09\","
+                    "\"accrued_interest\":\"5.91\",\"penalty\":\"16.67\",\"fees\":\"0.00\",\"total\":\"166.67\"},"
+                    "\"after\":{\"principal\":\"5977.91\",\"overdue_principal\":\"1632.89\",\"overdue_interest\":\"0.00\","
+                    "\"accrued_interest\":\"4.05\",\"penalty\":\"0.00\",\"fees\":\"0.00\",\"total\":\"7614.85\"}}}"),
+          "json plan debt: rc %d, %s", plan_rc, o ? o : "(null)");
     rk_free(o);
 }
 

@@ -44,6 +44,24 @@ static void print_result(const char *title, const rk_result *res) {
            rk_result_summary(res, RK_SUM_APR), rk_result_summary(res, RK_SUM_EFFECTIVE_APR));
 }
 
+/* A plan's debt by component: before the waivers, waived, and what the plan repays. */
+static void print_debt(const rk_result *plan) {
+    static const struct { int component; const char *name; } COMPONENTS[] = {
+        {RK_DEBT_PRINCIPAL, "principal not yet due"}, {RK_DEBT_OVERDUE_PRINCIPAL, "overdue principal"},
+        {RK_DEBT_OVERDUE_INTEREST, "overdue interest"}, {RK_DEBT_ACCRUED_INTEREST, "accrued interest"},
+        {RK_DEBT_PENALTY, "penalty"}, {RK_DEBT_FEES, "fees"}, {RK_DEBT_TOTAL, "total"},
+    };
+    printf("%-22s  %12s  %12s  %12s\n", "debt", "before", "waived", "after");
+    for (size_t i = 0; i < sizeof COMPONENTS / sizeof COMPONENTS[0]; i++) {
+        int c = COMPONENTS[i].component;
+        printf("%-22s  %12s  %12s  %12s\n", COMPONENTS[i].name, rk_result_debt(plan, RK_DEBT_BEFORE, c),
+               rk_result_debt(plan, RK_DEBT_WAIVED, c), rk_result_debt(plan, RK_DEBT_AFTER, c));
+    }
+    int64_t financed = 0;
+    int rc = rk_result_debt_int64(plan, RK_DEBT_AFTER, RK_DEBT_TOTAL, &financed);
+    printf("amount financed %" PRId64 " minor units (%s)\n\n", financed, rk_errstr(rc));
+}
+
 int main(void) {
     printf("repaykernel %s (header %s)\n\n", rk_version(), RK_VERSION);
     if (rk_version_number() != RK_VERSION_NUMBER) {
@@ -87,6 +105,7 @@ int main(void) {
         return 1;
     }
     print_result("Negotiated plan", plan);
+    print_debt(plan);
     rk_result_free(plan);
 
     /* An error names the field at fault. */
@@ -97,7 +116,10 @@ int main(void) {
     set(req, "start", "2024-01-15");
     rc = rk_schedule(req, &loan);
     printf("bad principal: %s, field '%s': %s\n", rk_errstr(rc), rk_request_errfield(req), rk_request_errmsg(req));
+    /* The handle keeps the status of its last failure: bad input, not a kernel bug (RK_ERROR). */
+    int code = rk_request_errcode(req);
+    printf("rk_request_errcode: %d (%s)\n", code, code == RK_ERROR ? "a kernel bug: please report it" : "bad input");
 
     rk_request_free(req);
-    return rc == RK_INVALID ? 0 : 1;
+    return rc == RK_INVALID && code == RK_INVALID ? 0 : 1;
 }

@@ -45,9 +45,10 @@
  * - A NULL handle or a NULL output pointer where one is required is reported
  *   as RK_MISUSE, never a crash. Strings passed in are NUL-terminated UTF-8;
  *   bytes that are not valid UTF-8 are rejected with RK_INVALID.
- * - A failing rk_request_* / rk_compute call records a message on its
- *   request handle: rk_request_errmsg() ("field: problem", the same words as
- *   `repay batch` uses) and rk_request_errfield() (the key at fault).
+ * - A failing rk_request_* / rk_compute call records its failure on its
+ *   request handle: rk_request_errcode() (the status it returned),
+ *   rk_request_errmsg() ("field: problem", the same words as `repay batch`
+ *   uses) and rk_request_errfield() (the key at fault).
  * - Amounts come out two ways: as decimal strings with exactly `scale`
  *   decimals ("10000.00", any magnitude, never rounded), and as int64_t
  *   counts of the minor unit (cents at scale 2), which return RK_RANGE when
@@ -93,12 +94,16 @@ extern "C" {
  * Version
  * ------------------------------------------------------------------------ */
 
-/** The version of this header, as text and as MAJOR*1000000 + MINOR*1000 + PATCH. */
-#define RK_VERSION        "1.0.0"
+/**
+ * The version of this header, as text and as MAJOR*1000000 + MINOR*1000 + PATCH.
+ * 1.1.0 added rk_request_errcode(), rk_result_debt(), rk_result_debt_int64()
+ * and the "debt" member of rk_run_json()'s plan results.
+ */
+#define RK_VERSION        "1.1.0"
 #define RK_VERSION_MAJOR  1
-#define RK_VERSION_MINOR  0
+#define RK_VERSION_MINOR  1
 #define RK_VERSION_PATCH  0
-#define RK_VERSION_NUMBER 1000000
+#define RK_VERSION_NUMBER 1001000
 
 /**
  * The version of the linked library, to compare with RK_VERSION_NUMBER
@@ -213,6 +218,23 @@ const char *rk_request_errmsg(const rk_request *req);
  * Never NULL. Lifetime: as rk_request_errmsg().
  */
 const char *rk_request_errfield(const rk_request *req);
+
+/**
+ * The status code of the last failed call on this request, or RK_OK when
+ * the last call succeeded (like sqlite3_errcode() for a connection): the
+ * value that call returned, kept on the handle so that code which only has
+ * the handle can classify the failure without parsing rk_request_errmsg().
+ * RK_INVALID and RK_RANGE are bad input (fix the field named by
+ * rk_request_errfield()); RK_ERROR is a kernel self-check that failed, not
+ * bad input (please report it with the request); RK_MISUSE a NULL output
+ * pointer. Returns RK_MISUSE for a NULL req. Since 1.1.0.
+ *
+ *     if (rk_compute(req, &res) != RK_OK && rk_request_errcode(req) == RK_ERROR)
+ *         report_bug(rk_request_errmsg(req));
+ *
+ * Thread safety: as rk_request_errmsg().
+ */
+int rk_request_errcode(const rk_request *req);
 
 /* ------------------------------------------------------------------------
  * Computing
@@ -331,6 +353,54 @@ const char *rk_result_summary(const rk_result *res, int field);
 int rk_result_summary_int64(const rk_result *res, int field, int64_t *out);
 
 /* ------------------------------------------------------------------------
+ * A plan's debt by component (since 1.1.0): what was owed on as_of, what the
+ * waivers forgave, and what the plan repays -- the "Debt before / Waived"
+ * table of `repay plan`. A stage and a component select one amount:
+ *
+ *     rk_result_debt(plan, RK_DEBT_BEFORE, RK_DEBT_PENALTY)   "2.05"
+ *     rk_result_debt(plan, RK_DEBT_WAIVED, RK_DEBT_PENALTY)   "2.05"
+ *     rk_result_debt(plan, RK_DEBT_AFTER,  RK_DEBT_PENALTY)   "0.00"
+ *
+ * For every component, BEFORE = WAIVED + AFTER exactly. Principal is never
+ * waived. An interest waiver is taken from overdue interest first, then from
+ * accrued interest (SPEC §5 step 1); the WAIVED interest components add up
+ * to RK_SUM_WAIVED_INTEREST. The AFTER total is the plan's amount financed:
+ * RK_SUM_TOTAL_INTEREST = RK_SUM_TOTAL_PAYABLE - (AFTER, RK_DEBT_TOTAL).
+ * A loan schedule has no debt breakdown: NULL / RK_MISUSE.
+ * ------------------------------------------------------------------------ */
+
+/* Stages, the first selector. */
+#define RK_DEBT_BEFORE  1  /* the arrears on as_of, before any waiver */
+#define RK_DEBT_WAIVED  2  /* what the waivers forgive */
+#define RK_DEBT_AFTER   3  /* BEFORE - WAIVED: what the plan repays */
+
+/* Components, the second selector. */
+#define RK_DEBT_PRINCIPAL          11  /* principal not yet due */
+#define RK_DEBT_OVERDUE_PRINCIPAL  12  /* principal of overdue installments */
+#define RK_DEBT_OVERDUE_INTEREST   13  /* interest of overdue installments */
+#define RK_DEBT_ACCRUED_INTEREST   14  /* interest accrued since the last due date */
+#define RK_DEBT_PENALTY            15  /* penalty interest */
+#define RK_DEBT_FEES               16  /* fees */
+#define RK_DEBT_TOTAL              17  /* the sum of the six components above */
+
+/**
+ * One amount of a plan's debt breakdown (stage RK_DEBT_BEFORE..RK_DEBT_AFTER,
+ * component RK_DEBT_PRINCIPAL..RK_DEBT_TOTAL) as decimal text with exactly
+ * `scale` decimals, any magnitude. NULL when res is NULL or not a plan
+ * (rk_result_is_plan() is 0), or a selector is out of range.
+ * Lifetime: owned by res. Thread safety: any number of readers.
+ */
+const char *rk_result_debt(const rk_result *res, int stage, int component);
+
+/**
+ * The same amount as a count of minor units (cents at scale 2) in *out.
+ * Returns RK_OK; RK_RANGE when it does not fit int64_t (*out is then 0; use
+ * rk_result_debt()); RK_MISUSE when res or out is NULL, res is not a plan,
+ * or a selector is out of range.
+ */
+int rk_result_debt_int64(const rk_result *res, int stage, int component, int64_t *out);
+
+/* ------------------------------------------------------------------------
  * Whole-request entry points, for the thinnest bindings: text in, text out.
  * Both are reentrant and keep no state between calls.
  * ------------------------------------------------------------------------ */
@@ -382,6 +452,12 @@ int rk_run_csv(const char *csv, size_t csv_len,
  *                "waived_interest": "0.00", "waived_fees": "0.00",
  *                "last_due": "2025-01-15", "apr": "0.120001",
  *                "effective_apr": "0.126826"}}
+ * where a plan's result (a request with as_of) also has, after "summary",
+ *    "debt": {"before": {...}, "waived": {...}, "after": {...}}
+ * each with the amounts of rk_result_debt() for that stage:
+ *    {"principal": "900.00", "overdue_principal": "200.00",
+ *     "overdue_interest": "21.00", "accrued_interest": "1.50",
+ *     "penalty": "2.05", "fees": "0.00", "total": "1124.55"}
  * or, for a request that failed,
  *   {"id": "loan", "status": "error",
  *    "error": {"code": 2, "name": "RK_INVALID", "field": "principal",

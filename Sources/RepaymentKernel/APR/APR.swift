@@ -5,6 +5,13 @@ import Glibc
 /// The annual percentage rate of a schedule or plan (SPEC §6), printed with
 /// 6 decimals and correctly rounded (half-even) from the true root.
 ///
+/// Read it from a loan's schedule (`try terms.schedule().apr`) or a plan
+/// (`NegotiatedPlan.apr`, also `plan.schedule.apr`):
+///
+/// ```swift
+/// let apr = try terms.schedule().apr   // 10000.00 at 12%, 12 months: nominal "0.120001", effective "0.126826"
+/// ```
+///
 /// The monthly rate `x` solves `financed = sum(payment_j / (1+x)^t_j)`, with
 /// `t_j` whole months plus leftover days/30 from the reference date. Then
 /// `apr = 12x` and `effective = (1+x)^12 - 1`.

@@ -72,14 +72,52 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Sum of two amounts at the same scale.
-    public static func + (a: Money, b: Money) -> Money { Money(units: a.units + b.units, scale: max(a.scale, b.scale)) }
-    /// Difference of two amounts at the same scale.
-    public static func - (a: Money, b: Money) -> Money { Money(units: a.units - b.units, scale: max(a.scale, b.scale)) }
+    /// The minor units of `self` at `scale` (at least `self.scale`): exact, no rounding.
+    func units(atScale target: Int) -> WideInteger {
+        target == scale ? units : units * .powerOfTen(target - scale)
+    }
 
-    public static func < (a: Money, b: Money) -> Bool { WideInteger.compare(a.units, b.units) < 0 }
-    public static func == (a: Money, b: Money) -> Bool { a.units == b.units }
-    public func hash(into h: inout Hasher) { h.combine(units) }
+    /// The exact sum, at the larger of the two scales: `1.5` (scale 1) plus
+    /// `0.25` (scale 2) is `1.75` at scale 2. Nothing is ever rounded.
+    ///
+    /// ```swift
+    /// try Money(parsing: "1.5", scale: 1) + Money(parsing: "0.25", scale: 2)   // 1.75
+    /// ```
+    public static func + (a: Money, b: Money) -> Money {
+        if a.scale == b.scale { return Money(units: a.units + b.units, scale: a.scale) }
+        let s = max(a.scale, b.scale)
+        return Money(units: a.units(atScale: s) + b.units(atScale: s), scale: s)
+    }
+
+    /// The exact difference, at the larger of the two scales (see `+`).
+    public static func - (a: Money, b: Money) -> Money {
+        if a.scale == b.scale { return Money(units: a.units - b.units, scale: a.scale) }
+        let s = max(a.scale, b.scale)
+        return Money(units: a.units(atScale: s) - b.units(atScale: s), scale: s)
+    }
+
+    /// Orders amounts by value, whatever their scales (`0.99` at scale 2 is below `1` at scale 0).
+    public static func < (a: Money, b: Money) -> Bool { compare(a, b) < 0 }
+
+    /// Equal values are equal whatever their scales: `1.00` (scale 2) `==` `1` (scale 0),
+    /// and `1.00` (scale 2) `!=` `100` (scale 0). The scale only decides how an amount prints.
+    public static func == (a: Money, b: Money) -> Bool { compare(a, b) == 0 }
+
+    /// Consistent with `==`: equal values at different scales hash alike (the
+    /// value is hashed without trailing decimal zeros).
+    public func hash(into h: inout Hasher) {
+        var u = units, s = scale
+        while s > 0, let q = u.quotientIfDivisible(by: 10) { u = q; s -= 1 }
+        h.combine(u)
+        h.combine(s)
+    }
+
+    /// -1, 0 or 1 as `a` is below, equal to or above `b`, compared at the larger scale.
+    static func compare(_ a: Money, _ b: Money) -> Int {
+        if a.scale == b.scale { return WideInteger.compare(a.units, b.units) }
+        let s = max(a.scale, b.scale)
+        return WideInteger.compare(a.units(atScale: s), b.units(atScale: s))
+    }
 }
 
 /// Byte-level amount formatting shared by the CSV writers and `Money`.

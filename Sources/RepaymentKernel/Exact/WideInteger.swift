@@ -82,6 +82,15 @@ internal enum WideInteger: Sendable {
         return WideInteger(q)
     }
 
+    /// `self / d` when `d` (> 0) divides `self` exactly, else nil.
+    func quotientIfDivisible(by d: Int128) -> WideInteger? {
+        guard d > 0 else { return nil }
+        if case .small(let x) = self { return x % d == 0 ? .small(x / d) : nil }
+        let divisor = WideInteger.small(d)
+        guard let q = divided(by: divisor, rounding: .down), q * divisor == self else { return nil }
+        return q
+    }
+
     /// Decimal digits, `-` first when negative.
     var decimalString: String {
         switch self {

@@ -10,6 +10,10 @@ public struct BatchResult: Sendable, Hashable {
     public var waivedPenalty: Money, waivedInterest: Money, waivedFees: Money
     /// The APR.
     public var apr: AnnualPercentageRate
+    /// A plan's debt by component before its waivers (`NegotiatedPlan.debtBeforeWaivers`); nil for a loan.
+    public var debtBeforeWaivers: ArrearsSnapshot?
+    /// A plan's debt by component after its waivers (`NegotiatedPlan.debtAfterWaivers`); nil for a loan.
+    public var debtAfterWaivers: ArrearsSnapshot?
 
     /// The APR of a loan's schedule: amount financed `P`, times from `start`.
     public static func apr(of schedule: Schedule, terms: LoanTerms) -> AnnualPercentageRate {
@@ -42,6 +46,8 @@ public struct BatchResult: Sendable, Hashable {
             self.totalInterest = p.totalNewInterest
             self.waivedPenalty = p.waivedPenalty; self.waivedInterest = p.waivedInterest; self.waivedFees = p.waivedFees
             self.apr = p.apr
+            self.debtBeforeWaivers = p.debtBeforeWaivers
+            self.debtAfterWaivers = p.debtAfterWaivers
         }
     }
 }

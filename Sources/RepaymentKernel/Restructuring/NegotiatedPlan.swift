@@ -96,16 +96,54 @@ public struct NegotiatedPlan: Sendable, Hashable {
     /// Simple interest of an `accrued` deferral, capitalized at its end.
     public let capitalizedDeferralInterest: Money
     /// The payments: the down payment (period 0), deferral rows, then the lump sum or installments.
-    public let schedule: Schedule
+    /// Its `apr` and `amountFinanced` are the plan's.
+    public var schedule: Schedule {
+        var s = computedSchedule
+        s.origin = .plan(amountFinanced: amountFinanced, apr: apr)
+        return s
+    }
+    /// The payments as computed (without the plan's APR attached).
+    let computedSchedule: Schedule
     /// The APR of the plan, with `debt_before - waived` as the amount financed.
     public let apr: AnnualPercentageRate
 
-    /// Everything owed before the plan.
+    /// Everything owed before the plan: `debtBeforeWaivers.total`.
     public var debtBefore: Money { terms.arrears.total }
     /// All waivers together.
     public var waived: Money { waivedPenalty + waivedInterest + waivedFees }
-    /// `debt_before - waived`.
+    /// `debt_before - waived`, which is `debtAfterWaivers.total`.
     public var amountFinanced: Money { debtBefore - waived }
+
+    /// The debt on `asOf` by component, before any waiver: the plan's arrears
+    /// (`terms.arrears`), the "Debt before" column of `repay plan`.
+    public var debtBeforeWaivers: ArrearsSnapshot { terms.arrears }
+
+    /// The debt by component once the waivers are applied: what the plan
+    /// repays. Its `total` is `amountFinanced`.
+    ///
+    /// Principal is never waived. Penalty and fees lose their waivers; the
+    /// interest waiver is taken from overdue interest first, then from accrued
+    /// interest (SPEC §5 step 1), so each component of the breakdown is exact:
+    ///
+    /// ```swift
+    /// // overdue interest 21.00, accrued 1.50, penalty 2.05; waive 50% of the interest, all the penalty
+    /// var t = PlanTerms(asOf: asOf, arrears: arrears)
+    /// t.waiveInterest = .percent(try Rate(parsing: "50%"))    // 11.25
+    /// t.waivePenalty = .percent(try Rate(parsing: "100%"))
+    /// let after = try NegotiatedPlan(t).debtAfterWaivers
+    /// after.overdueInterest   // 9.75  (21.00 - 11.25)
+    /// after.accruedInterest   // 1.50  (untouched: the waiver fit in overdue interest)
+    /// after.penalty           // 0.00
+    /// ```
+    public var debtAfterWaivers: ArrearsSnapshot {
+        var d = terms.arrears
+        let fromOverdue = min(waivedInterest, d.overdueInterest)
+        d.overdueInterest = d.overdueInterest - fromOverdue
+        d.accruedInterest = d.accruedInterest - (waivedInterest - fromOverdue)
+        d.penalty = d.penalty - waivedPenalty
+        d.fees = d.fees - waivedFees
+        return d
+    }
     /// Every payment, the down payment included.
     public var totalPayable: Money { schedule.totalPayable }
     /// New interest the plan charges: `total_payable - amount_financed`.
@@ -277,7 +315,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
             }
         }
         let schedule = Schedule(rows: rows, scale: scale)
-        self.schedule = schedule
+        self.computedSchedule = schedule
 
         // Conservation (SPEC §5), asserted on every plan.
         var repaid = WideInteger.small(0)
@@ -285,7 +323,7 @@ public struct NegotiatedPlan: Sendable, Hashable {
         let lhs = a.total.units + capitalized
         let rhs = wp + wi + wf + down + repaid
         guard lhs == rhs else {
-            throw KernelError(.outOfRange, field: "", "internal error: the plan does not conserve the debt (\(lhs.decimalString) != \(rhs.decimalString))")
+            throw KernelError.internalFailure("the plan does not conserve the debt (\(lhs.decimalString) != \(rhs.decimalString))")
         }
         let financed = a.total.units - wp - wi - wf
         apr = AnnualPercentageRate.of(schedule, financed: financed, from: terms.asOf, accrual: accrual)

@@ -54,7 +54,7 @@ enum LoanEngine {
                                             interest: r.interest.wide, carried: .small(0), balance: r.balance.wide, scale: t.scale))
                 }
             } catch {
-                throw KernelError(.outOfRange, field: "", "internal arithmetic failure")
+                throw KernelError.internalFailure("arithmetic failed on the arbitrary-precision path")
             }
             return Schedule(storage: .wide(wide), scale: t.scale)
         }

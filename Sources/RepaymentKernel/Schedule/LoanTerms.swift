@@ -84,8 +84,17 @@ public struct LoanTerms: Sendable, Hashable {
     /// charges exactly `rate/12` for 02-29 → 03-31 (the month-end rule).
     public var accrual: Accrual { Accrual(basis: basis, anchor: firstDue ?? start) }
 
-    /// Computes the contractual schedule (SPEC §3).
+    /// Computes the contractual schedule (SPEC §3). The schedule knows these
+    /// terms: its `amountFinanced` is `principal` and its `apr` the loan's APR
+    /// (SPEC §6, times from `start`).
+    ///
+    /// ```swift
+    /// let schedule = try terms.schedule()
+    /// schedule.apr?.nominal     // "0.120001" for 10000.00 at 12% over 12 months
+    /// ```
     public func schedule() throws(KernelError) -> Schedule {
-        try LoanEngine.schedule(for: self)
+        var s = try LoanEngine.schedule(for: self)
+        s.origin = .loan(self)
+        return s
     }
 }

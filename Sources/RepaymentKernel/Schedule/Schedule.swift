@@ -77,7 +77,18 @@ extension ScheduleRow {
     }
 }
 
-/// A computed repayment schedule: its rows and totals.
+/// A computed repayment schedule: its rows, totals and, when the kernel
+/// computed it, its APR.
+///
+/// ```swift
+/// let terms = try LoanTerms(principal: Money(parsing: "10000"), rate: Rate(parsing: "12%"),
+///                           term: 12, start: CivilDate(parsing: "2024-01-15"))
+/// let schedule = try terms.schedule()
+/// schedule.totalPayable        // 10661.86
+/// schedule.amountFinanced      // 10000.00
+/// schedule.apr?.nominal        // "0.120001": the cent rounding of the installment adds a hair to 12%
+/// schedule.apr?.effective      // "0.126826"
+/// ```
 public struct Schedule: Sendable, Hashable {
     enum Storage: Sendable, Hashable {
         /// Every amount fits `Int128` (the fast path).
@@ -85,16 +96,26 @@ public struct Schedule: Sendable, Hashable {
         /// Any magnitude.
         case wide([ScheduleRow])
     }
+    /// What a computed schedule repays, for its APR.
+    enum Origin: Sendable {
+        /// `LoanTerms.schedule()`: the loan's principal, financed at its start.
+        case loan(LoanTerms)
+        /// A negotiated plan's schedule: its amount financed and its APR (computed with the plan).
+        case plan(amountFinanced: Money, apr: AnnualPercentageRate)
+    }
     var storage: Storage
     /// Digits after the decimal point of every amount.
     public var scale: Int
+    /// nil for a schedule assembled from rows.
+    var origin: Origin? = nil
 
     init(storage: Storage, scale: Int) {
         self.storage = storage
         self.scale = scale
     }
 
-    /// A schedule of the given rows.
+    /// A schedule of the given rows. It has no amount financed, so no APR
+    /// (`apr` and `amountFinanced` are nil).
     public init(rows: [ScheduleRow], scale: Int) {
         self.init(storage: .wide(rows), scale: scale)
     }
@@ -153,6 +174,43 @@ public struct Schedule: Sendable, Hashable {
         }
     }
 
+    /// The amount the APR is measured against: the principal of a loan's
+    /// schedule (`LoanTerms.schedule()`), the debt left after the waivers for
+    /// a plan's (`NegotiatedPlan.schedule`, the same as `NegotiatedPlan.amountFinanced`);
+    /// nil for a schedule assembled with `init(rows:scale:)`.
+    public var amountFinanced: Money? {
+        switch origin {
+        case .loan(let terms): return terms.principal
+        case .plan(let financed, _): return financed
+        case nil: return nil
+        }
+    }
+
+    /// The annual percentage rate (SPEC §6) of a schedule the kernel computed:
+    /// for a loan's schedule the monthly IRR of its payments against the
+    /// principal, times from the loan's start; for a plan's schedule the
+    /// plan's APR (`NegotiatedPlan.apr`). nil for a schedule assembled with
+    /// `init(rows:scale:)`, which has no amount financed.
+    ///
+    /// A loan's APR is computed on each read (it certifies 6 correctly rounded
+    /// decimals, sometimes with exact arithmetic): keep the value when you need it often.
+    ///
+    /// ```swift
+    /// let schedule = try terms.schedule()       // 10000.00 at 12%, 12 months from 2024-01-15
+    /// if let apr = schedule.apr {
+    ///     print(apr.nominal, apr.effective)    // 0.120001 0.126826
+    /// }
+    /// ```
+    public var apr: AnnualPercentageRate? {
+        switch origin {
+        case .loan(let terms): return BatchResult.apr(of: self, terms: terms)
+        case .plan(_, let apr): return apr
+        case nil: return nil
+        }
+    }
+
+    /// Schedules are equal when their scales and rows are; where they came from
+    /// (`amountFinanced`, `apr`) is not compared.
     public static func == (a: Schedule, b: Schedule) -> Bool { a.scale == b.scale && a.rows == b.rows }
     public func hash(into h: inout Hasher) { h.combine(scale); h.combine(rows) }
 }
