@@ -80,40 +80,63 @@ public struct PaymentHistory: Sendable, Hashable {
     }
 
     /// Parses `DATE AMOUNT[ prepay]` items separated by `;` (spaces around
-    /// items and between their parts are ignored), amounts at `scale`.
+    /// items and between their parts are ignored; a trailing `;` is allowed),
+    /// amounts at `scale`. Works on the bytes: no string is made per item.
     public init(parsing text: some StringProtocol, scale: Int = 2, field: String = "payments") throws(KernelError) {
+        let cell = Substring(text)
+        let u = cell.utf8
+        let space = UInt8(ascii: " "), semicolon = UInt8(ascii: ";")
         var items: [Payment] = []
-        let parts = text.split(separator: ";", omittingEmptySubsequences: false)
-        guard parts.count <= PaymentHistory.maximumItems else {
-            throw KernelError(.outOfRange, field: field, "\(parts.count) items; at most \(PaymentHistory.maximumItems)")
-        }
-        items.reserveCapacity(parts.count)
-        for (n, part) in parts.enumerated() {
-            let words = part.split(separator: " ")
-            let shown = CellExcerpt.of(words.joined(separator: " "))
-            func bad(_ problem: String) -> KernelError { KernelError(field: field, "item \(n + 1): \"\(shown)\": \(problem)") }
-            if words.isEmpty {
-                // A trailing ';' is harmless; an empty item in the middle is a typo.
-                if n == parts.count - 1 && n > 0 { break }
+        var n = 0
+        var i = u.startIndex
+        while true {
+            var end = i
+            while end != u.endIndex && u[end] != semicolon { u.formIndex(after: &end) }
+            n += 1
+            let item = cell[i..<end]
+            func bad(_ problem: String) -> KernelError {
+                KernelError(field: field, "item \(n): \"\(CellExcerpt.of(item.split(separator: " ").joined(separator: " ")))\": \(problem)")
+            }
+            guard n <= PaymentHistory.maximumItems else {
+                throw KernelError(.outOfRange, field: field, "more than \(PaymentHistory.maximumItems) items")
+            }
+            // Up to three space-separated words: DATE AMOUNT [prepay].
+            var words: (Substring, Substring, Substring) = ("", "", "")
+            var count = 0
+            var w = i
+            while w != end {
+                if u[w] == space { u.formIndex(after: &w); continue }
+                var e = w
+                while e != end && u[e] != space { u.formIndex(after: &e) }
+                switch count {
+                case 0: words.0 = cell[w..<e]
+                case 1: words.1 = cell[w..<e]
+                case 2: words.2 = cell[w..<e]
+                default: break
+                }
+                count += 1
+                w = e
+            }
+            if count == 0 {
+                // A trailing ';' is harmless; an empty item elsewhere is a typo.
+                if end == u.endIndex && n > 1 { break }
                 throw bad("empty (expected DATE AMOUNT or DATE AMOUNT prepay)")
             }
-            guard words.count == 2 || words.count == 3 else {
-                throw bad("expected DATE AMOUNT or DATE AMOUNT prepay")
-            }
+            guard count == 2 || count == 3 else { throw bad("expected DATE AMOUNT or DATE AMOUNT prepay") }
             let date: CivilDate
-            do { date = try CivilDate(parsing: words[0]) } catch { throw bad(error.problem) }
+            do { date = try CivilDate(parsing: words.0) } catch { throw bad(error.problem) }
             let amount: Money
-            do { amount = try Money(parsing: words[1], scale: scale) } catch { throw bad(error.problem) }
+            do { amount = try Money(parsing: words.1, scale: scale) } catch { throw bad(error.problem) }
             guard amount.units.signum > 0 else { throw bad("the amount must be more than 0") }
-            var prepay = false
-            if words.count == 3 {
-                guard words[2] == "prepay" else { throw bad("unknown word '\(CellExcerpt.of(words[2]))' (expected prepay)") }
-                prepay = true
+            if count == 3 && words.2 != "prepay" {
+                throw bad("unknown word '\(CellExcerpt.of(words.2))' (expected prepay)")
             }
             if let last = items.last, date < last.date {
-                throw bad("dated before item \(n) (\(last.date)); dates must not go backwards")
+                throw bad("dated before item \(n - 1) (\(last.date)); dates must not go backwards")
             }
-            items.append(Payment(date: date, amount: amount, isPrepayment: prepay))
+            items.append(Payment(date: date, amount: amount, isPrepayment: count == 3))
+            if end == u.endIndex { break }
+            i = u.index(after: end)
         }
         self.items = items
     }

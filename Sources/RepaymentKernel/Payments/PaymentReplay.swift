@@ -103,13 +103,33 @@ public struct PaymentReplay: Sendable, Hashable {
             guard item.date >= loan.start else { throw bad("before the loan's start \(loan.start)") }
             guard item.amount.scale == scale else { throw bad("amount at scale \(item.amount.scale), the loan's is \(scale)") }
         }
-        var engine = try ReplayEngine(loan: loan, mode: prepayment, allocation: allocation, graceDays: graceDays,
-                                      markup: markup, compound: compound, recordLedger: recordLedger)
-        engine.run(history.items, asOf: asOf)
-        let result = engine.position(at: asOf)
-        arrears = ArrearsSnapshot(replayed: result, fees: fees ?? .zero(scale: scale), scale: scale)
-        events = engine.events
+        let settings = ReplaySettings(mode: prepayment, allocation: allocation, graceDays: graceDays, markup: markup,
+                                      compound: compound, recordLedger: recordLedger)
+        var result = try PaymentReplay.run(Int128.self, loan, history.items, asOf, settings)
+        if result == nil { result = try PaymentReplay.run(BigInt.self, loan, history.items, asOf, settings) }
+        guard let (position, events) = result else { throw KernelError.internalFailure("the replay did not fit even on GMP") }
+        arrears = ArrearsSnapshot(replayed: position, fees: fees ?? .zero(scale: scale), scale: scale)
+        self.events = events
     }
+
+    /// The replay computed in `N`; nil when a value did not fit.
+    private static func run<N: ExactInteger>(_: N.Type, _ loan: LoanTerms, _ items: [Payment], _ asOf: CivilDate,
+                                             _ settings: ReplaySettings) throws(KernelError) -> (ReplayPosition, [LedgerEvent])? {
+        var engine = try ReplayEngine<N>(loan: loan, settings: settings)
+        guard engine.run(items, asOf: asOf) else { return nil }
+        let position = engine.position(at: asOf)
+        return engine.overflow ? nil : (position, engine.events)
+    }
+}
+
+/// How a replay runs: the options of ``PaymentReplay``.
+struct ReplaySettings {
+    var mode: PrepaymentMode
+    var allocation: AllocationOrder
+    var graceDays: Int
+    var markup: Rate
+    var compound: Bool
+    var recordLedger: Bool
 }
 
 /// What the replay leaves at `as_of`, in minor units.
@@ -123,87 +143,110 @@ struct ReplayPosition {
     var daysPastDue: Int
 }
 
-/// The event-by-event replay of SPEC §9.2 over one loan's contract.
-struct ReplayEngine {
+/// The event-by-event replay of SPEC §9.2 over one loan's contract, in `N`
+/// (`Int128` with overflow flags first, `BigInt` when a value does not fit).
+struct ReplayEngine<N: ExactInteger> {
     /// An installment that has fallen due, with what of it is unpaid.
     struct Open {
         var period: Int
-        var due: CivilDate
-        var principal: WideInteger
-        var interest: WideInteger
+        /// The due date as a day number.
+        var due: Int
+        var principal: N
+        var interest: N
         /// Penalty owed and unpaid.
-        var penalty: WideInteger
+        var penalty: N
         /// Penalty of spans within the grace period, owed only once `due + grace` has passed.
-        var pending: WideInteger
-        /// Start of the running penalty span.
-        var spanStart: CivilDate
-        /// The last day on which full payment owes no penalty.
+        var pending: N
+        /// Start of the running penalty span (a day number).
+        var spanStart: Int
+        /// The last day on which full payment owes no penalty (a day number).
         var graceEnd: Int
         var isPaid: Bool { principal.signum == 0 && interest.signum == 0 && penalty.signum == 0 }
+        /// Whether penalty runs on it: unpaid principal, or with compound unpaid interest.
+        func accrues(_ compound: Bool) -> Bool { principal.signum > 0 || (compound && interest.signum > 0) }
     }
 
-    var cursor: ContractCursor
-    let allocation: AllocationOrder
-    let graceDays: Int
-    let compound: Bool
-    let penaltyNumerator: WideInteger
-    let penaltyDenominator: WideInteger
+    var cursor: ContractCursor<N>
+    let settings: ReplaySettings
+    /// Penalty per day is `penaltyNumerator / penaltyDenominator` = rate (1 + markup) / yearDays.
+    let penaltyNumerator: N
+    let penaltyDenominator: N
     let rounding: RoundingMode
     let scale: Int
-    let recordLedger: Bool
     /// Installments fallen due; those before `head` are paid in full.
     var installments: [Open] = []
     var head = 0
-    var credit = WideInteger.small(0)
+    var credit = N.zero
     var events: [LedgerEvent] = []
+    var overflow: Bool { cursor.overflow }
 
-    init(loan: LoanTerms, mode: PrepaymentMode, allocation: AllocationOrder, graceDays: Int, markup: Rate,
-         compound: Bool, recordLedger: Bool) throws(KernelError) {
-        cursor = try ContractCursor(loan: loan, mode: mode)
-        self.allocation = allocation
-        self.graceDays = graceDays
-        self.compound = compound
-        // Penalty per day: rate * (1 + markup) / yearDays = rn (md + mn) / (rd md yearDays).
-        penaltyNumerator = loan.rate.numerator * (markup.denominator + markup.numerator)
-        penaltyDenominator = loan.rate.denominator * markup.denominator * .small(Int128(loan.basis.yearDays))
+    init(loan: LoanTerms, settings: ReplaySettings) throws(KernelError) {
+        cursor = try ContractCursor<N>(loan: loan, mode: settings.mode)
+        self.settings = settings
+        let markup = settings.markup
+        // rate (1 + markup) / yearDays = rn (md + mn) / (rd md yearDays).
+        let num = loan.rate.numerator * (markup.denominator + markup.numerator)
+        let den = loan.rate.denominator * markup.denominator * .small(Int128(loan.basis.yearDays))
+        let fitted: (N, N)? = { () -> (N, N)? in
+            do { return (try num.exact(N.self), try den.exact(N.self)) } catch { return nil }
+        }()
+        if fitted == nil { cursor.overflow = true }
+        penaltyNumerator = fitted?.0 ?? .zero
+        penaltyDenominator = fitted?.1 ?? N(1)
         rounding = loan.rounding
         scale = loan.scale
-        self.recordLedger = recordLedger
         installments.reserveCapacity(cursor.dueCount)
+        if settings.recordLedger { events.reserveCapacity(2 * cursor.dueCount + 8) }
     }
 
-    func money(_ v: WideInteger) -> Money { Money(units: v, scale: scale) }
+    func money(_ v: N) -> Money { Money(units: v.wide, scale: scale) }
 
-    /// Replays the items, and every due date up to `asOf`.
-    mutating func run(_ items: [Payment], asOf: CivilDate) {
-        var i = 0
-        while true {
-            let itemDate = i < items.count ? items[i].date : nil
-            if let due = cursor.nextDue, due <= asOf, itemDate == nil || due <= itemDate! {
-                fallDue()
-                continue
+    /// One item in `N`, read once before the replay.
+    struct Item {
+        var date: CivilDate
+        var amount: N
+        var prepay: Bool
+    }
+
+    /// Replays the items, and every due date up to `asOf`; false on overflow.
+    mutating func run(_ payments: [Payment], asOf: CivilDate) -> Bool {
+        var items: [Item] = []
+        items.reserveCapacity(payments.count)
+        for p in payments {
+            guard let amount = try? p.amount.units.exact(N.self) else { return false }
+            items.append(Item(date: p.date, amount: amount, prepay: p.isPrepayment))
+        }
+        return items.withUnsafeBufferPointer { items in
+            var i = 0
+            while !overflow {
+                let itemDate = i < items.count ? items[i].date : nil
+                if let due = cursor.nextDue, due <= asOf, itemDate == nil || due <= itemDate! {
+                    fallDue()
+                    continue
+                }
+                guard let date = itemDate else { break }
+                if head < installments.count { cutSpans(at: date) }
+                while i < items.count && items[i].date == date {
+                    settle(items[i].amount, on: date, prepay: items[i].prepay)
+                    i += 1
+                }
             }
-            guard let date = itemDate else { break }
-            cutSpans(at: date)
-            while i < items.count && items[i].date == date {
-                settle(items[i])
-                i += 1
-            }
+            return !overflow
         }
     }
 
     /// The next installment falls due; credit, if any, settles it.
     mutating func fallDue() {
         let (due, principal, interest) = cursor.fallDue()
-        installments.append(Open(period: installments.count + 1, due: due, principal: principal, interest: interest,
-                                 penalty: .small(0), pending: .small(0), spanStart: due,
-                                 graceEnd: due.dayNumber + graceDays))
-        record(due, .due, installment: installments.count, amount: principal + interest,
-               split: (.small(0), interest, principal))
+        let day = due.dayNumber
+        installments.append(Open(period: installments.count + 1, due: day, principal: principal, interest: interest,
+                                 penalty: .zero, pending: .zero, spanStart: day, graceEnd: day + settings.graceDays))
+        record(due, .due, installment: installments.count, amount: principal.adding(interest, &cursor.overflow),
+               split: (.zero, interest, principal))
         if credit.signum > 0 {
             var available = credit
             let split = allocate(&available)
-            let used = credit - available
+            let used = credit.subtracting(available, &cursor.overflow)
             credit = available
             if used.signum > 0 { record(due, .credit, installment: nil, amount: used, split: split) }
         }
@@ -211,112 +254,125 @@ struct ReplayEngine {
 
     /// The penalty of one span of `days` on what of `o` is unpaid: principal, and
     /// with `compound` interest too, each term rounded on its own (SPEC §4, §9.2).
-    func spanPenalty(_ o: Open, days: Int) -> WideInteger {
-        let d = WideInteger.small(Int128(days))
-        // The denominator is positive (a rate's denominator, 1 + markup and yearDays are), so division never fails.
-        var span = (o.principal * penaltyNumerator * d).divided(by: penaltyDenominator, rounding: rounding) ?? .small(0)
-        if compound {
-            span = span + ((o.interest * penaltyNumerator * d).divided(by: penaltyDenominator, rounding: rounding) ?? .small(0))
+    mutating func spanPenalty(_ o: Open, days: Int) -> N {
+        let d = N(days)
+        var span = o.principal.multiplying(penaltyNumerator, &cursor.overflow).multiplying(d, &cursor.overflow)
+            .dividing(by: penaltyDenominator, rounding, &cursor.overflow)
+        if settings.compound && o.interest.signum > 0 {
+            let onInterest = o.interest.multiplying(penaltyNumerator, &cursor.overflow).multiplying(d, &cursor.overflow)
+                .dividing(by: penaltyDenominator, rounding, &cursor.overflow)
+            span = span.adding(onInterest, &cursor.overflow)
         }
         return span
     }
 
     /// Penalty of the spans ending at `date` becomes owed (or pending within grace), before that date's items.
     mutating func cutSpans(at date: CivilDate) {
+        guard penaltyNumerator.signum > 0 else { return }
         let day = date.dayNumber
         for k in head..<installments.count {
             var o = installments[k]
-            guard o.due < date, o.principal.signum > 0 || (compound && o.interest.signum > 0) else { continue }
-            let span = spanPenalty(o, days: day - o.spanStart.dayNumber)
-            o.spanStart = date
+            guard o.spanStart < day, o.accrues(settings.compound) else { continue }
+            let span = spanPenalty(o, days: day - o.spanStart)
+            o.spanStart = day
             if day > o.graceEnd {
-                let owed = o.pending + span
-                o.penalty = o.penalty + owed
-                o.pending = .small(0)
+                let owed = o.pending.adding(span, &cursor.overflow)
+                o.penalty = o.penalty.adding(owed, &cursor.overflow)
+                o.pending = .zero
                 installments[k] = o
                 if owed.signum > 0 {
-                    record(date, .penalty, installment: o.period, amount: owed, split: (owed, .small(0), .small(0)))
+                    record(date, .penalty, installment: o.period, amount: owed, split: (owed, .zero, .zero))
                 }
             } else {
-                o.pending = o.pending + span
+                o.pending = o.pending.adding(span, &cursor.overflow)
                 installments[k] = o
             }
         }
     }
 
-    /// Settles one payment or prepayment item.
-    mutating func settle(_ item: Payment) {
-        var left = item.amount.units
+    /// Settles one payment or prepayment of `amount` on `date`.
+    mutating func settle(_ amount: N, on date: CivilDate, prepay: Bool) {
+        var left = amount
         var (penalty, interest, principal) = allocate(&left)
-        if item.isPrepayment && left.signum > 0 {
-            let accrued = cursor.accruedInterest(to: item.date)
-            if WideInteger.compare(left, accrued) > 0 && cursor.balance.signum > 0 {
-                let rest = left - accrued
-                let prepaid = WideInteger.compare(rest, cursor.balance) <= 0 ? rest : cursor.balance
-                cursor.prepay(principal: prepaid, at: item.date)
-                interest = interest + accrued
-                principal = principal + prepaid
-                left = rest - prepaid
+        if prepay && left.signum > 0 && cursor.balance.signum > 0 {
+            let accrued = cursor.accruedInterest(to: date)
+            if left > accrued {
+                let rest = left.subtracting(accrued, &cursor.overflow)
+                let prepaid = N.minimum(rest, cursor.balance)
+                cursor.prepay(principal: prepaid, at: date)
+                interest = interest.adding(accrued, &cursor.overflow)
+                principal = principal.adding(prepaid, &cursor.overflow)
+                left = rest.subtracting(prepaid, &cursor.overflow)
             }
         }
-        credit = credit + left
-        record(item.date, item.isPrepayment ? .prepayment : .payment, installment: nil, amount: item.amount.units,
-               split: (penalty, interest, principal))
+        credit = credit.adding(left, &cursor.overflow)
+        record(date, prepay ? .prepayment : .payment, installment: nil, amount: amount, split: (penalty, interest, principal))
     }
 
     /// Pays what is due from `amount` in the allocation order; returns the split, leaves the rest in `amount`.
-    mutating func allocate(_ amount: inout WideInteger) -> (WideInteger, WideInteger, WideInteger) {
-        var paid = (WideInteger.small(0), WideInteger.small(0), WideInteger.small(0))
-        @inline(__always) func take(_ owed: inout WideInteger, _ total: inout WideInteger) {
-            guard owed.signum > 0, amount.signum > 0 else { return }
-            let x = WideInteger.compare(owed, amount) <= 0 ? owed : amount
-            owed = owed - x
-            amount = amount - x
-            total = total + x
+    mutating func allocate(_ amount: inout N) -> (N, N, N) {
+        var paid = (N.zero, N.zero, N.zero)
+        var overflow = false
+        @inline(__always) func take(_ owed: inout N, _ total: inout N) {
+            ReplayEngine.take(&owed, from: &amount, into: &total, &overflow)
         }
-        switch allocation {
-        case .installment:
+        // The common case: one installment open, paid in full or in part.
+        if settings.allocation == .installment || installments.count - head == 1 {
             for k in head..<installments.count where amount.signum > 0 {
                 take(&installments[k].penalty, &paid.0)
                 take(&installments[k].interest, &paid.1)
                 take(&installments[k].principal, &paid.2)
             }
-        case .component:
+        } else {
             for k in head..<installments.count where amount.signum > 0 { take(&installments[k].penalty, &paid.0) }
             for k in head..<installments.count where amount.signum > 0 { take(&installments[k].interest, &paid.1) }
             for k in head..<installments.count where amount.signum > 0 { take(&installments[k].principal, &paid.2) }
         }
+        if overflow { cursor.overflow = true }
         while head < installments.count && installments[head].isPaid {
-            installments[head].pending = .small(0)   // paid in full: a penalty still in grace is never owed
+            installments[head].pending = .zero   // paid in full: a penalty still in grace is never owed
             head += 1
         }
         return paid
     }
 
-    /// Days since the oldest installment not paid in full fell due, up to `date`.
+    /// Moves `min(owed, amount)` from `amount` to `total`, off `owed`.
+    @inline(__always)
+    static func take(_ owed: inout N, from amount: inout N, into total: inout N, _ overflow: inout Bool) {
+        guard owed.signum > 0, amount.signum > 0 else { return }
+        let x = N.minimum(owed, amount)
+        owed = owed.subtracting(x, &overflow)
+        amount = amount.subtracting(x, &overflow)
+        total = total.adding(x, &overflow)
+    }
+
+    /// Days since the oldest installment not paid in full fell due, up to `date`;
+    /// installments due on or after `limit` do not count.
     func daysPastDue(at date: CivilDate, dueBefore limit: CivilDate? = nil) -> Int {
         for k in head..<installments.count where !installments[k].isPaid {
-            if let limit, installments[k].due >= limit { return 0 }
-            return installments[k].due.days(to: date)
+            if let limit, installments[k].due >= limit.dayNumber { return 0 }
+            return date.dayNumber - installments[k].due
         }
         return 0
     }
 
     /// Overdue penalty, interest and principal, all installments.
-    var overdue: WideInteger {
-        var total = WideInteger.small(0)
+    mutating func overdue() -> N {
+        var total = N.zero
         for k in head..<installments.count {
-            total = total + installments[k].penalty + installments[k].interest + installments[k].principal
+            let o = installments[k]
+            total = total.adding(o.penalty, &cursor.overflow).adding(o.interest, &cursor.overflow)
+                .adding(o.principal, &cursor.overflow)
         }
         return total
     }
 
-    mutating func record(_ date: CivilDate, _ kind: LedgerEvent.Kind, installment: Int?, amount: WideInteger,
-                         split: (WideInteger, WideInteger, WideInteger)) {
-        guard recordLedger else { return }
+    mutating func record(_ date: CivilDate, _ kind: LedgerEvent.Kind, installment: Int?, amount: N, split: (N, N, N)) {
+        guard settings.recordLedger else { return }
+        let owed = overdue()
         events.append(LedgerEvent(date: date, kind: kind, installment: installment, amount: money(amount),
                                   penalty: money(split.0), interest: money(split.1), principal: money(split.2),
-                                  credit: money(credit), overdue: money(overdue), balance: money(cursor.balance),
+                                  credit: money(credit), overdue: money(owed), balance: money(cursor.balance),
                                   daysPastDue: daysPastDue(at: date)))
     }
 
@@ -325,32 +381,34 @@ struct ReplayEngine {
     /// not yet due and accrued interest.
     mutating func position(at asOf: CivilDate) -> ReplayPosition {
         let day = asOf.dayNumber
-        var p = ReplayPosition(principal: cursor.balance, overduePrincipal: .small(0), overdueInterest: .small(0),
-                               accruedInterest: .small(0), penalty: .small(0), credit: credit, daysPastDue: 0)
-        if cursor.balance.signum > 0 { p.accruedInterest = cursor.accruedInterest(to: asOf) }
+        var principal = cursor.balance, accrued = N.zero
+        var overduePrincipal = N.zero, overdueInterest = N.zero, penalty = N.zero
+        if cursor.balance.signum > 0 { accrued = cursor.accruedInterest(to: asOf) }
         for k in head..<installments.count {
             var o = installments[k]
-            if o.due == asOf {
-                p.principal = p.principal + o.principal
-                p.accruedInterest = p.accruedInterest + o.interest
+            if o.due == day {
+                principal = principal.adding(o.principal, &cursor.overflow)
+                accrued = accrued.adding(o.interest, &cursor.overflow)
                 continue
             }
-            if o.principal.signum > 0 || (compound && o.interest.signum > 0) {
-                let span = spanPenalty(o, days: day - o.spanStart.dayNumber)
-                if day > o.graceEnd { o.penalty = o.penalty + o.pending + span }
+            if penaltyNumerator.signum > 0 && o.spanStart < day && o.accrues(settings.compound) && day > o.graceEnd {
+                let span = spanPenalty(o, days: day - o.spanStart)
+                o.penalty = o.penalty.adding(o.pending, &cursor.overflow).adding(span, &cursor.overflow)
             }
-            p.overduePrincipal = p.overduePrincipal + o.principal
-            p.overdueInterest = p.overdueInterest + o.interest
-            p.penalty = p.penalty + o.penalty
-            installments[k] = o
+            overduePrincipal = overduePrincipal.adding(o.principal, &cursor.overflow)
+            overdueInterest = overdueInterest.adding(o.interest, &cursor.overflow)
+            penalty = penalty.adding(o.penalty, &cursor.overflow)
         }
-        p.daysPastDue = daysPastDue(at: asOf, dueBefore: asOf)
-        if recordLedger {
-            events.append(LedgerEvent(date: asOf, kind: .asOf, installment: nil, amount: money(.small(0)),
-                                      penalty: money(p.penalty), interest: money(p.overdueInterest),
-                                      principal: money(p.overduePrincipal), credit: money(credit),
-                                      overdue: money(p.penalty + p.overdueInterest + p.overduePrincipal),
-                                      balance: money(p.principal), daysPastDue: p.daysPastDue))
+        let p = ReplayPosition(principal: principal.wide, overduePrincipal: overduePrincipal.wide,
+                               overdueInterest: overdueInterest.wide, accruedInterest: accrued.wide,
+                               penalty: penalty.wide, credit: credit.wide,
+                               daysPastDue: daysPastDue(at: asOf, dueBefore: asOf))
+        if settings.recordLedger {
+            events.append(LedgerEvent(date: asOf, kind: .asOf, installment: nil, amount: money(.zero),
+                                      penalty: money(penalty), interest: money(overdueInterest),
+                                      principal: money(overduePrincipal), credit: money(credit),
+                                      overdue: Money(units: p.penalty + p.overdueInterest + p.overduePrincipal, scale: scale),
+                                      balance: money(principal), daysPastDue: p.daysPastDue))
         }
         return p
     }

@@ -30,11 +30,8 @@ public struct PrepaidSchedule: Sendable, Hashable {
     /// interest accrued to its date and no more than that plus the balance.
     public init(loan: LoanTerms, prepayments: PaymentHistory, mode: PrepaymentMode = .reducePayment,
                 field: String = "payments") throws(KernelError) {
-        var cursor = try ContractCursor(loan: loan, mode: mode, field: field)
         let scale = loan.scale
-        var rows: [ScheduleRow] = []
-        rows.reserveCapacity(cursor.dueCount + prepayments.items.count)
-        let lastDue = cursor.lastDueDate
+        let lastDue = try ContractCursor<Int128>(loan: loan, mode: mode, field: field).lastDueDate
         for (n, item) in prepayments.items.enumerated() {
             func bad(_ problem: String) -> KernelError { KernelError(field: field, "item \(n + 1): \"\(item)\": \(problem)") }
             guard item.isPrepayment else { throw bad("a loan without as_of takes only prepay items (DATE AMOUNT prepay)") }
@@ -42,36 +39,48 @@ public struct PrepaidSchedule: Sendable, Hashable {
             guard item.date <= lastDue else { throw bad("after the last due date \(lastDue)") }
             guard item.amount.scale == scale else { throw bad("amount at scale \(item.amount.scale), the loan's is \(scale)") }
         }
-        var items = prepayments.items[...]
-        func emitInstallment() {
-            let (due, principal, interest) = cursor.fallDue()
-            rows.append(ScheduleRow(period: rows.count + 1, dueDate: due, kind: .installment, principal: principal,
-                                    interest: interest, carried: .small(0), balance: cursor.balance, scale: scale))
-        }
-        while let item = items.first {
-            // Installments due before the item, or on its date, come first.
-            while let due = cursor.nextDue, due <= item.date { emitInstallment() }
-            let n = prepayments.items.count - items.count + 1
-            let interest = cursor.accruedInterest(to: item.date)
-            let amount = item.amount.units
-            guard WideInteger.compare(amount, interest + cursor.balance) <= 0 else {
-                let most = Money(units: interest + cursor.balance, scale: scale)
-                throw KernelError(field: field, "item \(n): \"\(item)\": pays more than the \(most) owed on \(item.date) (balance plus accrued interest)")
-            }
-            guard WideInteger.compare(amount, interest) > 0 else {
-                throw KernelError(field: field, "item \(n): \"\(item)\": does not exceed the \(Money(units: interest, scale: scale)) interest accrued since \(cursor.accruingFrom)")
-            }
-            let principal = amount - interest
-            cursor.prepay(principal: principal, at: item.date)
-            rows.append(ScheduleRow(period: rows.count + 1, dueDate: item.date, kind: .prepay, principal: principal,
-                                    interest: interest, carried: .small(0), balance: cursor.balance, scale: scale))
-            items = items.dropFirst()
-        }
-        while cursor.nextDue != nil { emitInstallment() }
+        var rows = try PrepaidSchedule.rows(Int128.self, loan, prepayments, mode, field)
+        if rows == nil { rows = try PrepaidSchedule.rows(BigInt.self, loan, prepayments, mode, field) }
+        guard let rows else { throw KernelError.internalFailure("the prepaid schedule did not fit even on GMP") }
         self.loan = loan
         self.mode = mode
         self.schedule = Schedule(rows: rows, scale: scale)
         self.contract = try loan.schedule()
+    }
+
+    /// The rows computed in `N`; nil when a value did not fit.
+    private static func rows<N: ExactInteger>(_: N.Type, _ loan: LoanTerms, _ prepayments: PaymentHistory,
+                                              _ mode: PrepaymentMode, _ field: String) throws(KernelError) -> [ScheduleRow]? {
+        var cursor = try ContractCursor<N>(loan: loan, mode: mode, field: field)
+        let scale = loan.scale
+        var rows: [ScheduleRow] = []
+        rows.reserveCapacity(cursor.dueCount + prepayments.items.count)
+        func emitInstallment() {
+            let (due, principal, interest) = cursor.fallDue()
+            rows.append(ScheduleRow(period: rows.count + 1, dueDate: due, kind: .installment, principal: principal.wide,
+                                    interest: interest.wide, carried: .small(0), balance: cursor.balance.wide, scale: scale))
+        }
+        for (n, item) in prepayments.items.enumerated() {
+            // Installments due before the item, or on its date, come first.
+            while let due = cursor.nextDue, due <= item.date { emitInstallment() }
+            let interest = cursor.accruedInterest(to: item.date)
+            let amount: N
+            do { amount = try item.amount.units.exact(N.self) } catch { return nil }
+            let owed = interest.adding(cursor.balance, &cursor.overflow)
+            if cursor.overflow { return nil }
+            guard amount <= owed else {
+                throw KernelError(field: field, "item \(n + 1): \"\(item)\": pays more than the \(Money(units: owed.wide, scale: scale)) owed on \(item.date) (balance plus accrued interest)")
+            }
+            guard amount > interest else {
+                throw KernelError(field: field, "item \(n + 1): \"\(item)\": does not exceed the \(Money(units: interest.wide, scale: scale)) interest accrued since \(cursor.accruingFrom)")
+            }
+            let principal = amount.subtracting(interest, &cursor.overflow)
+            cursor.prepay(principal: principal, at: item.date)
+            rows.append(ScheduleRow(period: rows.count + 1, dueDate: item.date, kind: .prepay, principal: principal.wide,
+                                    interest: interest.wide, carried: .small(0), balance: cursor.balance.wide, scale: scale))
+        }
+        while cursor.nextDue != nil { emitInstallment() }
+        return cursor.overflow ? nil : rows
     }
 
     /// The contract's interest minus the new schedule's (what the prepayments save).
