@@ -4,8 +4,9 @@
 # Builds the release products (librepaykernel.so, librepaykernel-static.a),
 # compiles the C examples with gcc against Sources/CRepayKernel/include/repaykernel.h,
 # runs them (conformance through rk_run_csv, the robustness test with 100k
-# random requests), links the static library, runs the Python binding's
-# pytest tests, and valgrind when it is installed.
+# random requests), links the static library, pip-installs the Python
+# package (bindings/python) into a virtual environment under .build/ and runs
+# its pytest tests there, and valgrind when it is installed.
 # Last line: "capi: N passed, M failed"; exit status non-zero on any failure.
 #
 # CAPI_SCRATCH=.build-capi uses a separate build directory (for development
@@ -122,15 +123,39 @@ else
   fail "robustness (exit $rc)"
 fi
 
-echo "== Python binding (pytest)"
-if command -v python3 >/dev/null && python3 -c 'import pytest' 2>/dev/null; then
-  if REPAYKERNEL_LIB="$so" python3 -m pytest -q -p no:cacheprovider bindings/python/tests > "$tmp/py.out" 2>&1; then
+echo "== Python package (pip install ./bindings/python into a virtual environment, then pytest)"
+# The venv sees the base interpreter's packages (pytest, where it is installed);
+# the package itself is pip-installed into the venv, as the README tells a user.
+venv="$root/${CAPI_SCRATCH:-.build}/python-venv"
+py="$venv/bin/python"
+if ! command -v python3 >/dev/null; then
+  fail "python3 is not installed"
+elif ! { "$py" -c '' 2>/dev/null || python3 -m venv --clear --system-site-packages "$venv" > "$tmp/venv.out" 2>&1; }; then
+  fail "python3 -m venv (Debian: apt-get install python3-venv)"; tail -5 "$tmp/venv.out"
+else
+  "$py" -c 'import pytest' 2>/dev/null || "$py" -m pip install -q pytest > "$tmp/pip.out" 2>&1 || { cat "$tmp/pip.out"; }
+  # Build offline with the venv's setuptools when it can; else pip fetches the build requirements.
+  isolation=()
+  "$py" -c 'import setuptools, wheel, sys; sys.exit(int(setuptools.__version__.split(".")[0]) < 61)' 2>/dev/null \
+    && isolation=(--no-build-isolation)
+  rm -rf bindings/python/build  # setuptools' staging area: stale files there would be packaged again
+  if "$py" -m pip install -q --no-deps --force-reinstall "${isolation[@]}" ./bindings/python > "$tmp/pip.out" 2>&1; then
+    pass "pip install ./bindings/python"
+  else
+    fail "pip install ./bindings/python"; tail -20 "$tmp/pip.out"
+  fi
+  where=$(cd "$tmp" && env -u REPAYKERNEL_LIB -u PYTHONPATH "$py" -c 'import repaykernel, sys; print(repaykernel.__file__)' 2>&1)
+  case "$where" in
+    "$venv"/*) pass "the venv imports the installed package ($where)" ;;
+    *) fail "import repaykernel from the venv: $where" ;;
+  esac
+  if ! "$py" -c 'import pytest' 2>/dev/null; then
+    fail "pytest is not installed (pip install pytest)"
+  elif REPAYKERNEL_LIB="$so" "$py" -m pytest -q -p no:cacheprovider bindings/python/tests > "$tmp/py.out" 2>&1; then
     pass "pytest: $(tail -1 "$tmp/py.out")"
   else
     fail "pytest"; tail -30 "$tmp/py.out"
   fi
-else
-  fail "pytest is not installed (pip install pytest)"
 fi
 
 echo "== valgrind"

@@ -3,8 +3,14 @@
 # is run with .build/release/repay and its output compared with the block.
 #   bash Tests/readme.sh            # check
 #   bash Tests/readme.sh --update   # rewrite the outputs in README.md
+# Every `.build/release/repay ...` command of a ```sh block (the set-up
+# command) is run from a scratch copy of the checkout's layout and must exit 0.
 # Swift snippets marked <!-- snippet: NAME --> must appear verbatim in
-# Tests/RepaymentKernelTests/ReadmeSnippetTests.swift (which `swift test` runs).
+# Tests/RepaymentKernelTests/ReadmeSnippetTests.swift (which `swift test` runs);
+# <!-- snippet: NAME file: PATH --> blocks verbatim in PATH. Every ```python
+# block of README.md and bindings/README.md must be marked
+# <!-- python example --> and followed by a ```text block: the pytest suite
+# (bindings/python/tests/test_readme.py) runs it and compares what it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 - "$@" <<'PY'
@@ -53,6 +59,36 @@ for m in re.finditer(r"<!-- snippet: (\w+) file: (\S+) -->\n```\w+\n(.*?)```", t
     else:
         failed += 1
         print(f"FAIL: snippet '{name}' is not verbatim in {path}")
+# The set-up commands: run as written (in a scratch directory laid out like the checkout), exit status 0.
+import os, tempfile
+for block in re.findall(r"```sh\n(.*?)```", text, re.S):
+    for line in block.replace("\\\n", " ").split("\n"):
+        at = line.find(".build/release/repay ")
+        if at < 0:
+            continue
+        command = line[at:]
+        with tempfile.TemporaryDirectory() as scratch:
+            for name in ("fixtures", ".build"):
+                os.symlink(os.path.abspath(name), os.path.join(scratch, name))
+            r = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=scratch, capture_output=True, text=True)
+        if r.returncode == 0:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL: {command}: exit status {r.returncode}\n    {r.stderr.strip()[:300]}")
+# Python blocks: each one marked, with its output, for test_readme.py.
+for doc in ("README.md", "bindings/README.md"):
+    body = open(doc, encoding="utf-8").read()
+    for m in re.finditer(r"```python\n", body):
+        marked = body[:m.start()].endswith("<!-- python example -->\n")
+        rest = body[body.index("```\n", m.end()) + 4:]
+        has_output = re.match(r"(?:(?!```).*\n|\n)*?```text\n", rest) is not None
+        if marked and has_output:
+            passed += 1
+        else:
+            failed += 1
+            line = body.count("\n", 0, m.start()) + 1
+            print(f"FAIL: {doc}:{line}: a ```python block needs <!-- python example --> above it and its ```text output below")
 if update and out != text:
     open("README.md", "w", encoding="utf-8").write(out)
 print(f"readme: {passed} passed, {failed} failed")

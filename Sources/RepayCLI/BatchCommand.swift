@@ -10,7 +10,7 @@ extension BatchFormat: ExpressibleByArgument {}
 /// The signal that asked `repay batch` to stop (0: none). Set by the signal handler.
 let batchStopSignal = Atomic<Int32>(0)
 
-struct BatchCommand: ParsableCommand {
+struct BatchCommand: ParsableCommand, HasHelpExamples {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Compute every row of a CSV file of loans and plans.",
@@ -21,7 +21,8 @@ struct BatchCommand: ParsableCommand {
           plans (rows with as_of): paid_through or overdue_principal, overdue_interest,
                  accrued_interest, penalty, fees; markup, compound, waive_penalty,
                  waive_interest, waive_fees, capitalize, down_payment, defer_months,
-                 deferral_interest, then, installments, plan_method, plan_rate, max_term
+                 deferral_interest, then, installments, plan_method, plan_rate,
+                 max_term
         An empty cell means the default. A bad row gets status=error in the summary
         with a message naming the column; it never stops the batch.
 
@@ -29,8 +30,9 @@ struct BatchCommand: ParsableCommand {
           --format csv (default): --schedule FILE (one line per payment) and/or
                  --summary FILE (one line per input row), the CSV files of SPEC §7.
           --format jsonl: --output FILE, one JSON object per input row:
-                 {"id","status","line","rows":[...],"summary":{...}} (and "error" for a
-                 failed row); amounts and rates are JSON strings, exact to the digit.
+                 {"id","status","line","rows":[...],"summary":{...}} (a failed row:
+                 "rows":[], "summary":null and "error":{"column","message"});
+                 amounts and rates are JSON strings, exact to the digit.
           --errors FILE: the failed rows only, as CSV row,line,id,column,message
                  (row: data row number, header excluded; line: line in the input).
         A file is written to a temporary file beside it and renamed into place only
@@ -44,13 +46,19 @@ struct BatchCommand: ParsableCommand {
         Exit status: 0 all rows ok, 1 some rows failed, 2 the file or the command
         line is unusable (then no output file is written), 3 reading or writing
         failed (closed pipe, full disk), 130 interrupted (Ctrl-C), 143 terminated.
-
-        Example:
-          repay batch fixtures/loans.csv --schedule schedule.csv --summary summary.csv
-          repay batch book.csv --summary - | head
-          repay batch book.csv --format jsonl --output book.jsonl --errors errors.csv
         """
     )
+
+    static let examples = [
+        HelpExample("the repository's example file: both CSV outputs",
+                    lines: ["repay batch fixtures/loans.csv --schedule schedule.csv --summary summary.csv"]),
+        HelpExample("the summary on standard output",
+                    lines: ["repay batch fixtures/loans.csv --summary - --quiet"]),
+        HelpExample("rows with errors: status=error, and listed in errors.csv",
+                    lines: ["repay batch fixtures/loans-with-errors.csv --format jsonl",
+                            "--output loans.jsonl --errors errors.csv"],
+                    exitStatus: 1),
+    ]
 
     @Argument(help: "The input CSV file, or - for standard input.")
     var input: String

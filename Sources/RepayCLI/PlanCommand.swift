@@ -1,7 +1,7 @@
 import ArgumentParser
 import RepaymentKernel
 
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: ParsableCommand, HasHelpExamples {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Compute a negotiated repayment plan (协商还款): waivers, deferral, re-installment.",
@@ -14,16 +14,18 @@ struct PlanCommand: ParsableCommand {
         The plan applies, in order: waivers (a percentage 100% or an amount 35.20),
         consolidation (--capitalize none|all), a down payment, a deferral of
         --defer-months, then a lump sum or --installments (二次分期).
-
-        Examples:
-          # 15 days overdue; penalty waived; the rest over 12 months at no interest
-          repay plan --principal 20000 --rate 12% --term 24 --start 2024-01-10 \\
-                     --paid-through 5 --as-of 2024-06-25 --waive-penalty 100% --installments 12
-          # the debt given directly; the fewest installments that fit 500 a month
-          repay plan --as-of 2024-06-20 --principal 5000 --overdue-interest 120 \\
-                     --penalty 35.20 --waive-penalty 100% --budget 500
         """
     )
+
+    static let examples = [
+        HelpExample("15 days overdue: installments 1-4 paid, installment 5 (due 2024-06-10) not;",
+                    "penalty waived; the rest over 12 months at no interest",
+                    lines: ["repay plan --principal 20000 --rate 12% --term 24 --start 2024-01-10",
+                            "--paid-through 4 --as-of 2024-06-25 --waive-penalty 100%", "--installments 12"]),
+        HelpExample("the debt given directly; the fewest installments that fit 500 a month",
+                    lines: ["repay plan --as-of 2024-06-20 --principal 5000 --overdue-interest 120",
+                            "--penalty 35.20 --waive-penalty 100% --budget 500"]),
+    ]
 
     @OptionGroup(title: "Loan (for --paid-through) or principal not yet due (direct)") var loan: LoanOptions
 

@@ -1,20 +1,26 @@
 import ArgumentParser
 import RepaymentKernel
 
-struct ScheduleCommand: ParsableCommand {
+struct ScheduleCommand: ParsableCommand, HasHelpExamples {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
         abstract: "Compute a loan's repayment schedule, to the cent.",
         discussion: """
         Every amount is exact. Interest of each period is round(balance x factor)
         with the chosen day count; the last period absorbs all rounding residue.
-
-        Examples:
-          repay schedule --principal 10000 --rate 8% --term 10 --start 2024-01-01
-          repay schedule --principal 250000 --rate 4.9% --term 360 --start 2024-01-31 --format csv
-          repay schedule --principal 12000 --fee-rate 0.6% --method flat --term 12 --start 2024-03-15
         """
     )
+
+    static let examples = [
+        HelpExample("a 10-month annuity (equal installments) at 8% a year",
+                    lines: ["repay schedule --principal 10000 --rate 8% --term 10 --start 2024-01-01"]),
+        HelpExample("a 30-year mortgage from a month end, as the batch schedule CSV",
+                    lines: ["repay schedule --principal 250000 --rate 4.9% --term 360 --start 2024-01-31",
+                            "--format csv"]),
+        HelpExample("a card-style installment plan: a fee of 0.6% of the principal a month",
+                    lines: ["repay schedule --principal 12000 --fee-rate 0.6% --method flat --term 12",
+                            "--start 2024-03-15"]),
+    ]
 
     @OptionGroup var loan: LoanOptions
 

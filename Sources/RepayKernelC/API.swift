@@ -19,12 +19,17 @@ import Glibc
 
 // MARK: - Version, status codes, memory
 
-/// RK_VERSION from the header (imported as a Swift String), copied once into a
-/// C string that lives as long as the process.
-nonisolated(unsafe) private let versionCString: UnsafeMutablePointer<CChar>? = strdup(RK_VERSION)
+/// `RepaymentKernel.version` (the one definition of the version, also printed
+/// by `repay --version`), copied once into a C string that lives as long as
+/// the process. The tests check that the header's RK_VERSION is the same.
+nonisolated(unsafe) private let versionCString: UnsafeMutablePointer<CChar>? = strdup(RepaymentKernel.version)
+
+/// `RepaymentKernel.version` as MAJOR*1000000 + MINOR*1000 + PATCH.
+private let versionNumber: Int32 = RepaymentKernel.version.split(separator: ".")
+    .reduce(Int32(0)) { $0 * 1000 + (Int32($1) ?? 0) }
 
 @c @implementation
-public func rk_version_number() -> Int32 { RK_VERSION_NUMBER }
+public func rk_version_number() -> Int32 { versionNumber }
 
 @c @implementation
 public func rk_version() -> UnsafePointer<CChar>? {

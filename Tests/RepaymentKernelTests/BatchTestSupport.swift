@@ -112,10 +112,22 @@ enum BatchTestSupport {
 
     /// Runs `repay` with `args` and waits (at most `timeout` seconds; then kills it and traps
     /// the test with a clear message). Standard output and error go through temp files.
-    static func repay(_ args: [String], stdin: [UInt8]? = nil, timeout: Double = 60) throws -> Run {
+    /// `environment` adds to (or replaces) variables of the test's environment.
+    static func repay(_ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
+                      timeout: Double = 60) throws -> Run {
+        try run(repayPath, args, stdin: stdin, environment: environment, timeout: timeout)
+    }
+
+    /// Runs `executable` with `args` in `directory` (default: the test's), as `repay(_:)` does.
+    static func run(_ executable: String, _ args: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
+                    directory: String? = nil, timeout: Double = 60) throws -> Run {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: repayPath)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let dir = tempDir("io")
         defer { remove(dir) }
         let outPath = dir + "/out", errPath = dir + "/err"

@@ -1,10 +1,12 @@
-"""Tests of bindings/python/repaykernel.py against the library and the conformance fixtures."""
+"""Tests of the repaykernel package (bindings/python/repaykernel) against the library and the conformance fixtures."""
 
 import csv
 import decimal
 import datetime
+import importlib.metadata
 import io
 import re
+import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -210,5 +212,14 @@ def test_threads_give_the_same_answers():
 
 
 def test_version():
+    """rk_version(), rk_version_number(), the installed package's version and `repay --version` agree."""
     assert re.fullmatch(r"\d+\.\d+\.\d+", rk.version())
-    assert rk._lib.rk_version_number() >= 1000000
+    major, minor, patch = (int(p) for p in rk.version().split("."))
+    assert rk._lib.rk_version_number() == major * 1000000 + minor * 1000 + patch
+    try:
+        assert importlib.metadata.version("repaykernel") == rk.version(), "bindings/python/pyproject.toml's version"
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("the package is not installed (imported from the source tree)")
+    repay = Path(rk.library_path).resolve().parent / "repay"
+    if repay.exists():
+        assert subprocess.run([repay, "--version"], capture_output=True, text=True).stdout == rk.version() + "\n"

@@ -3,6 +3,7 @@
 Exact repayment schedules and negotiated plans; every amount is a
 ``decimal.Decimal`` (no binary float anywhere)::
 
+    from decimal import Decimal
     import repaykernel as rk
 
     loan = rk.schedule(principal="10000", rate="12%", term=12, start="2024-01-15")
@@ -27,9 +28,17 @@ Keyword arguments are the columns of the batch CSV contract (SPEC §7); values
 may be ``str`` (the cell text), ``int``, ``Decimal``, ``bool``,
 ``datetime.date`` or ``None`` (the default). A ``float`` is refused.
 
-The library is found through ``$REPAYKERNEL_LIB`` (a path to the .so), else in
-``.build/release/`` of the package this file belongs to, else on the system
-library path.
+The library is looked up when the package is imported, in this order (the
+first that applies wins; ``library_path`` says which was loaded):
+
+1. ``$REPAYKERNEL_LIB``, the path of ``librepaykernel.so`` (when set, it
+   must exist: no fallback);
+2. ``librepaykernel.so`` next to this file, inside the ``repaykernel``
+   package directory (a copy shipped with the package);
+3. ``.build/release/librepaykernel.so`` of the RepaymentKernel checkout the
+   package is imported from (``bindings/python`` on ``sys.path``), then of
+   the checkout it was pip-installed from (pip records that directory);
+4. the system library path (``ctypes.util.find_library``, i.e. ldconfig).
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from typing import Any, Iterator, Optional, Sequence, Union, overload
 
 __all__ = [
     "RepayKernelError", "Row", "Summary", "DebtComponents", "Debt", "Result", "BatchOutput",
-    "schedule", "plan", "compute", "run_csv", "run_json", "version", "library_path",
+    "schedule", "plan", "compute", "run_csv", "run_json", "version", "library_path", "LIBRARY_NAME",
     "RK_OK", "RK_ERROR", "RK_INVALID", "RK_RANGE", "RK_FORMAT", "RK_MISUSE", "RK_NOMEM", "RK_PARTIAL",
 ]
 
@@ -64,20 +73,56 @@ _DEBT_COMPONENTS = {"principal": 11, "overdue_principal": 12, "overdue_interest"
                     "penalty": 15, "fees": 16, "total": 17}
 
 
+LIBRARY_NAME = "librepaykernel.so"
+
+
+def _checkouts() -> list[Path]:
+    """RepaymentKernel checkouts this package comes from, nearest first: the one
+    it is imported from (``<checkout>/bindings/python/repaykernel/``), then the
+    one pip installed it from (``direct_url.json`` names ``<checkout>/bindings/python``)."""
+    here = Path(__file__).resolve()
+    found = [here.parents[3]] if len(here.parents) > 3 else []
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+        from urllib.parse import unquote, urlparse
+        try:
+            recorded = distribution("repaykernel").read_text("direct_url.json")
+        except PackageNotFoundError:
+            recorded = None
+        url = _json.loads(recorded).get("url", "") if recorded else ""
+        if url.startswith("file://"):
+            found.append(Path(unquote(urlparse(url).path)).resolve().parents[1])
+    except (ImportError, OSError, ValueError, IndexError):
+        pass  # no usable record: the installed copy says nothing about a checkout
+    return [c for c in found if (c / "Package.swift").is_file() and (c / "bindings" / "python").is_dir()]
+
+
 def _find_library() -> str:
+    """The path of librepaykernel.so, looked up in the order of the module's docstring."""
     env = os.environ.get("REPAYKERNEL_LIB")
     if env:
-        return str(Path(env).resolve())
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / ".build" / "release" / "librepaykernel.so"
-        if candidate.exists():
-            return str(candidate)
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise OSError(f"REPAYKERNEL_LIB={env}: no such file; set it to the path of {LIBRARY_NAME} "
+                          f"(built by `swift build -c release` in .build/release/), or unset it")
+        return str(path.resolve())
+    tried = []
+    beside = Path(__file__).resolve().parent / LIBRARY_NAME
+    if beside.is_file():
+        return str(beside)
+    tried.append(str(beside))
+    for checkout in _checkouts():
+        built = checkout / ".build" / "release" / LIBRARY_NAME
+        if built.is_file():
+            return str(built)
+        tried.append(f"{built} (run `swift build -c release` in {checkout})")
     found = ctypes.util.find_library("repaykernel")
     if found:
         return found
-    raise OSError("librepaykernel.so not found: run `swift build -c release` in the package, "
-                  "or set REPAYKERNEL_LIB to the library's path")
+    tried.append("the system library path")
+    raise OSError(f"{LIBRARY_NAME} not found; looked in: " + "; ".join(tried) +
+                  f". Set REPAYKERNEL_LIB to the path of {LIBRARY_NAME}, e.g. "
+                  f"export REPAYKERNEL_LIB=/path/to/RepaymentKernel/.build/release/{LIBRARY_NAME}")
 
 
 library_path = _find_library()
@@ -339,16 +384,31 @@ def compute(**terms: Any) -> Result:
 
 @dataclass(frozen=True)
 class BatchOutput:
-    """The two outputs of ``repay batch``, byte for byte, and the status:
-    RK_OK (every row ok) or RK_PARTIAL (some rows have status=error)."""
+    """What ``run_csv`` returns for a usable document.
+
+    ``schedule`` and ``summary`` are the two CSV outputs of ``repay batch``,
+    byte for byte (``bytes``, header line included). ``status`` is ``RK_OK``
+    when every row is ok (the CLI's exit status 0) or ``RK_PARTIAL`` when some
+    rows failed (exit status 1): each failed row has ``status=error`` and its
+    message in its summary line, and no schedule lines; the other rows are
+    computed as usual. An unusable document gives no BatchOutput: ``run_csv``
+    raises."""
     schedule: bytes
     summary: bytes
     status: int
 
 
 def run_csv(document: Union[str, bytes]) -> BatchOutput:
-    """Runs a whole batch CSV document exactly as ``repay batch`` does.
-    Raises RepayKernelError (RK_FORMAT) when the document is unusable."""
+    """Runs a whole batch CSV document (``str`` or UTF-8 ``bytes``) exactly as
+    ``repay batch`` does and returns a BatchOutput (status RK_OK or RK_PARTIAL).
+
+    Raises RepayKernelError when the document is unusable (the CLI's exit
+    status 2): ``status`` RK_FORMAT for no header, no ``id`` column, an
+    unknown, duplicate or empty column name, broken quoting or text that is
+    not UTF-8; ``field`` is where it is (``"header"`` or ``"input"``) and
+    ``message`` says what is wrong (``"header: unknown column 'principle' (did
+    you mean 'principal'?); ..."``). Any other failure of the library
+    (RK_NOMEM) raises too."""
     data = document.encode("utf-8") if isinstance(document, str) else bytes(document)
     sched, summ, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
     slen, mlen = ctypes.c_size_t(), ctypes.c_size_t()
