@@ -38,7 +38,7 @@ struct GoldenFixtureTests {
         return out
     }
 
-    @Test("Fixture matches byte for byte", arguments: ["loans", "rounding", "plans", "apr", "random", "monthend"])
+    @Test("Fixture matches byte for byte", arguments: ["loans", "rounding", "plans", "apr", "random", "monthend", "payments", "history"])
     func fixture(_ name: String) throws {
         let input = try Self.read("\(name).csv")
         let (schedule, summary) = try Self.run(Array(input.utf8))
@@ -59,7 +59,7 @@ struct GoldenFixtureTests {
 
     @Test("Every golden input row is covered by an expected summary line")
     func coverage() throws {
-        for name in ["loans", "rounding", "plans", "apr", "random", "monthend"] {
+        for name in ["loans", "rounding", "plans", "apr", "random", "monthend", "payments", "history"] {
             let rows = try Self.read("\(name).csv").split(separator: "\n").count - 1
             let summary = try Self.read("\(name).summary.csv").split(separator: "\n").count - 1
             #expect(rows == summary && rows > 15, "\(name)")
