@@ -205,11 +205,13 @@ public struct NegotiatedPlan: Sendable, Hashable {
             }
         }
         // A replayed history's credit is paid as part of the down payment (SPEC §9.2).
+        // Overpaid means a credit above the whole debt before waivers; a credit that only
+        // exceeds the debt left after waivers is a down payment that is too large (§8).
         let credit = a.credit.units
         if credit.signum > 0 {
             let debt = principal + carried
-            guard WideInteger.compare(credit, debt) <= 0 else {
-                throw KernelError(field: "payments", "overpaid by \(Money(units: credit - debt, scale: scale)) (credit \(a.credit), debt \(Money(units: debt, scale: scale)))")
+            guard WideInteger.compare(credit, a.total.units) <= 0 else {
+                throw KernelError(field: "payments", "overpaid by \(Money(units: credit - a.total.units, scale: scale)) (credit \(a.credit), debt \(a.total))")
             }
             down = down + credit
             guard WideInteger.compare(down, debt) <= 0 else {
