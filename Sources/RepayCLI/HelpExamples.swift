@@ -53,7 +53,7 @@ extension HasHelpExamples {
 extension Repay {
     /// Every command with examples; `--help` of each one ends with its EXAMPLES section.
     static let commandsWithExamples: [any HasHelpExamples.Type] = [
-        Repay.self, ScheduleCommand.self, PlanCommand.self, BatchCommand.self,
+        Repay.self, ScheduleCommand.self, PlanCommand.self, LedgerCommand.self, BatchCommand.self,
     ]
 
     /// `help` (what ArgumentParser rendered for a help request, at the

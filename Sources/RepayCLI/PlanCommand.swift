@@ -6,10 +6,14 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
         commandName: "plan",
         abstract: "Compute a negotiated repayment plan (协商还款): waivers, deferral, re-installment.",
         discussion: """
-        The debt at --as-of comes either from the loan (the loan options plus
-        --paid-through: installments 1..N were paid, none after), or directly
-        (--principal is then the principal not yet due, with --overdue-principal,
-        --overdue-interest, --accrued-interest, --penalty, --fees).
+        The debt at --as-of comes from the loan and what was actually paid
+        (--payment DATE AMOUNT, repeated: late, partial and early payments, and
+        prepayments, replayed as SPEC §9.2 says; `repay ledger` shows that
+        replay), or from the loan plus --paid-through (installments 1..N were
+        paid on time, none after), or directly (--principal is then the
+        principal not yet due, with --overdue-principal, --overdue-interest,
+        --accrued-interest, --penalty, --fees). The report shows the days past
+        due (逾期天数) and any credit, which the plan takes as a down payment.
 
         The plan applies, in order: waivers (a percentage 100% or an amount 35.20),
         consolidation (--capitalize none|all), a down payment, a deferral of
@@ -22,6 +26,14 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
                     "penalty waived; the rest over 12 months at no interest",
                     lines: ["repay plan --principal 20000 --rate 12% --term 24 --start 2024-01-10",
                             "--paid-through 4 --as-of 2024-06-25 --waive-penalty 100%", "--installments 12"]),
+        HelpExample("from the real history: installment 4 paid half on time, the rest",
+                    "5 days late, installment 5 unpaid; a 12-month deferral with",
+                    "interest waived, then 24 installments",
+                    lines: ["repay plan --principal 20000 --rate 12% --term 24 --start 2024-01-10",
+                            "--as-of 2024-06-25 --payment 2024-02-10 941.47",
+                            "--payment 2024-03-10 941.47 --payment 2024-04-10 941.47",
+                            "--payment 2024-05-10 470 --payment 2024-05-15 472.65",
+                            "--waive-penalty 100% --defer-months 12 --installments 24"]),
         HelpExample("the debt given directly; the fewest installments that fit 500 a month",
                     lines: ["repay plan --as-of 2024-06-20 --principal 5000 --overdue-interest 120",
                             "--penalty 35.20 --waive-penalty 100% --budget 500"]),
@@ -31,6 +43,7 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
 
     @Option(name: .customLong("as-of"), help: "The date of the agreement, YYYY-MM-DD (required).")
     var asOf: String?
+    @OptionGroup(title: "What was paid (instead of --paid-through)") var payments: PaymentOptions
     @Option(name: .customLong("paid-through"), help: "Installments 1..N of the loan were paid in full, none after.")
     var paidThrough: String?
     @Option(name: .customLong("overdue-principal"), help: "Direct arrears: overdue principal.")
@@ -41,12 +54,7 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
     var accruedInterest: String?
     @Option(help: "Direct arrears: penalty interest (罚息).")
     var penalty: String?
-    @Option(help: "Fees owed.")
-    var fees: String?
-    @Option(help: "Penalty markup over the contract rate (default 50%: 1.5x the daily rate).")
-    var markup: String?
-    @Option(help: "Penalty also on overdue interest (复利): true/false.")
-    var compound: String?
+    @OptionGroup(title: "Penalty and fees") var penaltyAndFees: PenaltyOptions
     @Option(name: .customLong("waive-penalty"), help: "Waive penalty: a percentage (100%) or an amount (35.20).")
     var waivePenalty: String?
     @Option(name: .customLong("waive-interest"), help: "Waive interest (overdue + accrued): a percentage or an amount.")
@@ -79,11 +87,12 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
     @Option(help: "The id written in csv and json output.")
     var id: String = "plan"
 
-    func cells(installments: String?) -> [(String, String?)] {
-        loan.cells + [
+    func cells(installments: String?) throws(KernelError) -> [(String, String?)] {
+        loan.cells + [("payments", try payments.paymentsCell())] + payments.settingCells + [
             ("as_of", asOf), ("paid_through", paidThrough), ("overdue_principal", overduePrincipal),
             ("overdue_interest", overdueInterest), ("accrued_interest", accruedInterest), ("penalty", penalty),
-            ("fees", fees), ("markup", markup), ("compound", compound), ("waive_penalty", waivePenalty),
+        ] + penaltyAndFees.cells + [
+            ("waive_penalty", waivePenalty),
             ("waive_interest", waiveInterest), ("waive_fees", waiveFees), ("capitalize", capitalize),
             ("down_payment", downPayment), ("defer_months", deferMonths), ("deferral_interest", deferralInterest),
             ("then", then), ("installments", installments), ("plan_method", planMethod), ("plan_rate", planRate),
@@ -93,7 +102,7 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
 
     func compute(installments: String?) throws(KernelError) -> NegotiatedPlan {
         guard asOf != nil else { throw KernelError.init(field: "as_of", "required: the date of the agreement, e.g. --as-of 2024-06-20") }
-        guard case .plan(let terms) = try request(id: id, cells: cells(installments: installments)) else {
+        guard case .plan(let terms) = try request(id: id, cells: try cells(installments: installments)) else {
             throw KernelError(field: "as_of", "required")
         }
         return try NegotiatedPlan(terms)
@@ -112,7 +121,7 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
                 plan = try compute(installments: installments)
             }
         } catch let e as KernelError {
-            throw optionError(e, command: "plan")
+            throw optionError(e.renamingField("payments", to: "payment"), command: "plan")
         }
         switch format {
         case .csv:
@@ -160,6 +169,9 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
         _ = scale
         out += table(["Debt before", "Amount", "Waived"], rows,
                      footer: ["Total", "\(p.debtBefore)", "\(p.waived)"], leftAligned: [0])
+        if let days = a.daysPastDue { out += "\nDays past due (逾期天数): \(days)" }
+        if !a.credit.isZero { out += "\nCredit from overpayments \(a.credit), paid as part of the down payment" }
+        if a.daysPastDue != nil || !a.credit.isZero { out += "\n" }
         out += "\nAmount to repay \(p.amountFinanced)"
         if !p.capitalizedDeferralInterest.isZero { out += " + deferral interest \(p.capitalizedDeferralInterest) capitalized" }
         out += "; capitalize \(p.terms.capitalize.rawValue)"
@@ -192,6 +204,8 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
         {
           "id": \(jsonString(id)),
           "as_of": "\(p.terms.asOf)",
+          "days_past_due": \(a.daysPastDue.map(String.init) ?? "null"),
+          "credit": "\(a.credit)",
           "debt_before": {"principal": "\(a.principal)", "overdue_principal": "\(a.overduePrincipal)", "overdue_interest": "\(a.overdueInterest)", "accrued_interest": "\(a.accruedInterest)", "penalty": "\(a.penalty)", "fees": "\(a.fees)", "total": "\(p.debtBefore)"},
           "waived": {"penalty": "\(p.waivedPenalty)", "interest": "\(p.waivedInterest)", "fees": "\(p.waivedFees)", "total": "\(p.waived)"},
           "capitalized_deferral_interest": "\(p.capitalizedDeferralInterest)",

@@ -15,7 +15,7 @@ struct Repay: ParsableCommand, HasHelpExamples {
         the mode you choose.
         """,
         version: RepaymentKernel.version,
-        subcommands: [ScheduleCommand.self, PlanCommand.self, BatchCommand.self]
+        subcommands: [ScheduleCommand.self, PlanCommand.self, LedgerCommand.self, BatchCommand.self]
     )
 
     static let examples = [
@@ -67,6 +67,15 @@ func optionError(_ e: KernelError, command: String) -> ExitCode {
     let message = "Error: \(option)\(e.problem)\nSee 'repay \(command) --help' for every option and an example.\n"
     FileStandardError.write(message)
     return ExitCode(2)
+}
+
+extension KernelError {
+    /// The same error naming `to` instead of the column `from` (a command-line option's name).
+    func renamingField(_ from: String, to: String) -> KernelError {
+        var e = self
+        if e.field == from { e.field = to }
+        return e
+    }
 }
 
 /// Writes to standard error without Foundation.

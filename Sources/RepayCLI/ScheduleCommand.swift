@@ -8,6 +8,13 @@ struct ScheduleCommand: ParsableCommand, HasHelpExamples {
         discussion: """
         Every amount is exact. Interest of each period is round(balance x factor)
         with the chosen day count; the last period absorbs all rounding residue.
+
+        With --prepay (提前还款, SPEC §9.1) the schedule shows each prepayment as a
+        row of its own: it pays the interest accrued since the last due date,
+        then principal, and the rest of the loan is re-amortized: --prepayment
+        reduce-payment (default) keeps the due dates and lowers the installment,
+        reduce-term keeps the installment and ends early. The report says what
+        the prepayments save against the contract: interest and months.
         """
     )
 
@@ -17,12 +24,23 @@ struct ScheduleCommand: ParsableCommand, HasHelpExamples {
         HelpExample("a 30-year mortgage from a month end, as the batch schedule CSV",
                     lines: ["repay schedule --principal 250000 --rate 4.9% --term 360 --start 2024-01-31",
                             "--format csv"]),
+        HelpExample("提前还款: a 30-year mortgage, 200000 prepaid after installment 12,",
+                    "the installment kept and the term shortened",
+                    lines: ["repay schedule --principal 1000000 --rate 4.9% --term 360",
+                            "--start 2024-01-20 --prepay 2025-01-20 200000 --prepayment reduce-term"]),
         HelpExample("a card-style installment plan: a fee of 0.6% of the principal a month",
                     lines: ["repay schedule --principal 12000 --fee-rate 0.6% --method flat --term 12",
                             "--start 2024-03-15"]),
     ]
 
     @OptionGroup var loan: LoanOptions
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("A prepayment (提前还款): DATE AMOUNT, after --start and on or before the last due date. Repeat for several, in date order.",
+                               valueName: "date amount"))
+    var prepay: [String] = []
+    @Option(help: "After a prepayment: reduce-payment (default: same due dates, lower installment) or reduce-term (same installment, ends early).")
+    var prepayment: String?
 
     @Option(help: "table (default, for people), csv (the batch schedule columns), json.")
     var format: OutputFormat = .table
@@ -32,14 +50,24 @@ struct ScheduleCommand: ParsableCommand, HasHelpExamples {
 
     func run() throws {
         let terms: LoanTerms
-        do {
-            guard case .loan(let t) = try request(id: id, cells: loan.cells) else { throw KernelError(field: "as_of", "not an option of schedule") }
-            terms = t
-        } catch let e as KernelError {
-            throw optionError(e, command: "schedule")
-        }
+        var prepaid: PrepaidSchedule? = nil
         let result: BatchResult
-        do { result = try BatchResult(.loan(terms)) } catch { throw optionError(error, command: "schedule") }
+        do {
+            let payments = try PaymentOptions.cell(prepay, option: "prepay", prepayOnly: true)
+            let req = try request(id: id, cells: loan.cells + [("payments", payments), ("prepayment", prepayment)])
+            switch req {
+            case .loan(let t):
+                terms = t
+            case .prepaidLoan(let t, let history, let mode):
+                terms = t
+                prepaid = try PrepaidSchedule(loan: t, prepayments: history, mode: mode)
+            case .plan:
+                throw KernelError(field: "as_of", "not an option of schedule")
+            }
+            result = try BatchResult(req)
+        } catch let e as KernelError {
+            throw optionError(e.renamingField("payments", to: "prepay"), command: "schedule")
+        }
         let s = result.schedule
         switch format {
         case .csv:
@@ -52,12 +80,31 @@ struct ScheduleCommand: ParsableCommand, HasHelpExamples {
               "rows": [
                 \(rowsJSON(s))
               ],
-              "totals": {"payments": \(s.rows.count), "total_payable": "\(result.totalPayable)", "total_principal": "\(s.totalPrincipal)", "total_interest": "\(result.totalInterest)", "last_due": "\(s.lastDue!)", "apr": "\(result.apr.nominal)", "effective_apr": "\(result.apr.effective)"}
+              "totals": {"payments": \(s.rows.count), "total_payable": "\(result.totalPayable)", "total_principal": "\(s.totalPrincipal)", "total_interest": "\(result.totalInterest)", "last_due": "\(s.lastDue!)", "apr": "\(result.apr.nominal)", "effective_apr": "\(result.apr.effective)"}\(prepaid.map { ",\n  \"prepayment\": " + Self.savingsJSON($0) } ?? "")
             }
             """)
         case .table:
             print(Self.report(terms, result), terminator: "")
+            if let prepaid { print(Self.savings(prepaid), terminator: "") }
         }
+    }
+
+    /// What the prepayments save against the contract, in words.
+    static func savings(_ p: PrepaidSchedule) -> String {
+        let before = p.contract.rows.first!.payment
+        var out = "\nPrepayments (\(p.mode.rawValue)) save \(p.interestSaved) of interest"
+        out += p.monthsSaved > 0 ? " and \(p.monthsSaved) month\(p.monthsSaved == 1 ? "" : "s")" : ""
+        out += " against the contract (interest \(p.contract.totalInterest), last due \(p.contract.lastDue!)).\n"
+        if let after = p.installmentAfterPrepayments {
+            out += "Installment before the prepayments \(before), after \(after); last due \(p.schedule.lastDue!).\n"
+        }
+        return out
+    }
+
+    static func savingsJSON(_ p: PrepaidSchedule) -> String {
+        "{\"mode\": \"\(p.mode.rawValue)\", \"interest_saved\": \"\(p.interestSaved)\", \"months_saved\": \(p.monthsSaved), "
+            + "\"contract_total_interest\": \"\(p.contract.totalInterest)\", \"contract_last_due\": \"\(p.contract.lastDue!)\", "
+            + "\"installment_after\": \(p.installmentAfterPrepayments.map { "\"\($0)\"" } ?? "null")}"
     }
 
     static func report(_ terms: LoanTerms, _ result: BatchResult) -> String {
@@ -76,12 +123,15 @@ struct ScheduleCommand: ParsableCommand, HasHelpExamples {
         }
         out += "; total interest \(result.totalInterest); total payable \(result.totalPayable)\n"
         out += "APR \(percent(result.apr.nominal)) (effective \(percent(result.apr.effective)))\n\n"
+        let prepays = s.rows.contains { $0.kind == .prepay }
         let rows = s.rows.map { r in
-            ["\(r.period)", "\(r.dueDate)", "\(r.payment)", "\(r.principal)", "\(r.interest)", "\(r.balance)"]
+            ["\(r.period)", "\(r.dueDate)"] + (prepays ? [r.kind.rawValue] : [])
+                + ["\(r.payment)", "\(r.principal)", "\(r.interest)", "\(r.balance)"]
         }
-        out += table(["#", "Due date", "Payment", "Principal", "Interest", "Balance"], rows,
-                     footer: ["", "Total", "\(result.totalPayable)", "\(s.totalPrincipal)", "\(result.totalInterest)", ""],
-                     leftAligned: [1])
+        out += table(["#", "Due date"] + (prepays ? ["Kind"] : []) + ["Payment", "Principal", "Interest", "Balance"], rows,
+                     footer: ["", "Total"] + (prepays ? [""] : [])
+                        + ["\(result.totalPayable)", "\(s.totalPrincipal)", "\(result.totalInterest)", ""],
+                     leftAligned: prepays ? [1, 2] : [1])
         return out
     }
 }
