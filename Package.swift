@@ -5,6 +5,9 @@ import class Foundation.ProcessInfo
 // The benchmark harness (ordo-one/benchmark) is heavy to build; it is only
 // part of the package when BENCHMARKS=1, so a plain `swift test` stays fast.
 let withBenchmarks = ProcessInfo.processInfo.environment["BENCHMARKS"] == "1"
+// The documentation plugin (swift-docc-plugin) only when DOCC=1:
+// `DOCC=1 swift package generate-documentation --target RepaymentKernel`.
+let withDocumentation = ProcessInfo.processInfo.environment["DOCC"] == "1"
 
 var package = Package(
     name: "RepaymentKernel",
@@ -65,4 +68,8 @@ if withBenchmarks {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+}
+
+if withDocumentation {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
 }

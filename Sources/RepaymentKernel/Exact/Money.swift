@@ -33,7 +33,10 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// than `scale` is an error even when they are zeros: `100.500` at scale 2
     /// is rejected, never silently rounded.
     ///
-    /// - Parameter field: the input's name, used in error messages.
+    /// - Parameters:
+    ///   - text: the amount, such as `10000` or `10000.5`.
+    ///   - scale: digits after the decimal point of the minor unit, 0...6 (2: cents).
+    ///   - field: the input's name, used in error messages.
     public init(parsing text: some StringProtocol, scale: Int = 2, field: String = "amount") throws(KernelError) {
         if (0...6).contains(scale), let (v, frac) = DecimalText.fast(text), frac <= scale {
             self.init(units: .small(Int128(_low: v, _high: 0) * Int128(_low: ByteWriter.powersOfTen[scale - frac], _high: 0)), scale: scale)

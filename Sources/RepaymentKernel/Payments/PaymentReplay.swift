@@ -77,6 +77,9 @@ public struct PaymentReplay: Sendable, Hashable {
     /// Replays `history` on `loan` up to `asOf`.
     ///
     /// - Parameters:
+    ///   - loan: the loan as contracted; its schedule is what falls due.
+    ///   - history: what was actually paid, every date on or before `asOf`.
+    ///   - asOf: the date of the arrears.
     ///   - allocation: how a payment settles what is due; oldest installment first by default.
     ///   - prepayment: how a prepayment re-amortizes the contract.
     ///   - graceDays: days after a due date within which full payment owes no penalty.

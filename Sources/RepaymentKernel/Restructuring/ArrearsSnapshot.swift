@@ -56,7 +56,11 @@ public struct ArrearsSnapshot: Sendable, Hashable {
     /// interest (复利).
     ///
     /// - Parameters:
+    ///   - loan: the loan as contracted.
+    ///   - paidThrough: how many installments were paid in full, 0...(rows of the schedule).
+    ///   - asOf: the date of the arrears, not before the loan's start.
     ///   - markup: the penalty markup over the contract rate; 50% by default.
+    ///   - compound: penalty also on overdue interest (复利).
     ///   - fees: fees owed, given directly.
     public init(loan: LoanTerms, paidThrough: Int, asOf: CivilDate, markup: Rate = .defaultPenaltyMarkup,
                 compound: Bool = false, fees: Money? = nil) throws(KernelError) {

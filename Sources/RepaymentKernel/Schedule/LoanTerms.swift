@@ -32,7 +32,14 @@ public struct LoanTerms: Sendable, Hashable {
     /// Validates and creates loan terms.
     ///
     /// - Parameters:
+    ///   - principal: the amount lent, more than 0; its scale is every amount's scale.
     ///   - rate: the annual nominal rate, or for `method: .flat` the fee per period.
+    ///   - term: the number of monthly periods, 1...`maximumTerm`.
+    ///   - method: how principal is repaid (annuity by default).
+    ///   - start: the disbursement date.
+    ///   - firstDue: the first due date, after `start`; nil for one month after `start`.
+    ///   - basis: how interest accrues over a span (SPEC §2).
+    ///   - rounding: how every `round(...)` rounds (half-up by default).
     /// - Throws: `KernelError` naming the field: a principal that is not
     ///   positive, a term below 1 or above `maximumTerm`, a `firstDue` not
     ///   after `start`, `firstDue` with `bullet`, due dates past 9999.
