@@ -50,4 +50,30 @@ struct ReadmeSnippetTests {
         #expect(after.total == plan.amountFinanced && plan.amountFinanced.description == "7687.82")
         #expect(plan.apr.nominal == "0.000000")   // 0% plan rate, nothing new to pay
     }
+
+    @Test("snippet: payments")
+    func payments() throws {
+        let mortgage = try LoanTerms(
+            principal: Money(parsing: "1000000"), rate: Rate(parsing: "4.9%"), term: 360,
+            start: CivilDate(parsing: "2024-01-20"))
+        let prepaid = try PrepaidSchedule(
+            loan: mortgage, prepayments: PaymentHistory(parsing: "2025-01-20 200000 prepay"),
+            mode: .reduceTerm)
+        #expect(prepaid.interestSaved.description == "440629.64" && prepaid.monthsSaved == 120)
+
+        let shop = try LoanTerms(
+            principal: Money(parsing: "200000"), rate: Rate(parsing: "8%"), term: 36,
+            start: CivilDate(parsing: "2024-03-01"))
+        let paid = try PaymentHistory(parsing: "2024-04-01 6267.27; 2024-05-01 6267.27; "
+            + "2024-06-01 6267.27; 2024-07-01 3100; 2024-07-06 3167.27")
+        let asOf = try CivilDate(parsing: "2024-08-06")
+        let replay = try PaymentReplay(loan: shop, history: paid, asOf: asOf)
+        #expect(replay.daysPastDue == 36 && replay.arrears.penalty.description == "8.49")
+        #expect(replay.events.filter { $0.kind == .penalty }.map(\.amount.description) == ["5.28"])
+        var terms = PlanTerms(asOf: asOf, arrears: replay.arrears)
+        terms.deferMonths = 12
+        terms.installments = 12
+        terms.planRate = try Rate(parsing: "8%")
+        #expect(try NegotiatedPlan(terms).schedule.rows.first!.dueDate.description == "2025-09-06")
+    }
 }
