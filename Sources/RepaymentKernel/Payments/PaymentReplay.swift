@@ -119,6 +119,7 @@ public struct PaymentReplay: Sendable, Hashable {
     private static func run<N: ExactInteger>(_: N.Type, _ loan: LoanTerms, _ items: [Payment], _ asOf: CivilDate,
                                              _ settings: ReplaySettings) throws(KernelError) -> (ReplayPosition, [LedgerEvent])? {
         var engine = try ReplayEngine<N>(loan: loan, settings: settings)
+        defer { engine.release() }
         guard engine.run(items, asOf: asOf) else { return nil }
         let position = engine.position(at: asOf)
         return engine.overflow ? nil : (position, engine.events)
@@ -176,8 +177,10 @@ struct ReplayEngine<N: ExactInteger> {
     let penaltyDenominator: N
     let rounding: RoundingMode
     let scale: Int
-    /// Installments fallen due; those before `head` are paid in full.
-    var installments: [Open] = []
+    /// Installments fallen due (`openCount` of them, room for every due date);
+    /// those before `head` are paid in full. One allocation per replay, released by `release()`.
+    let installments: UnsafeMutablePointer<Open>
+    var openCount = 0
     var head = 0
     var credit = N.zero
     var events: [LedgerEvent] = []
@@ -198,8 +201,14 @@ struct ReplayEngine<N: ExactInteger> {
         penaltyDenominator = fitted?.1 ?? N(1)
         rounding = loan.rounding
         scale = loan.scale
-        installments.reserveCapacity(cursor.dueCount)
+        installments = .allocate(capacity: max(1, cursor.dueCount))
         if settings.recordLedger { events.reserveCapacity(2 * cursor.dueCount + 8) }
+    }
+
+    /// Frees the installments (call once, when done).
+    func release() {
+        installments.deinitialize(count: openCount)
+        installments.deallocate()
     }
 
     func money(_ v: N) -> Money { Money(units: v.wide, scale: scale) }
@@ -207,6 +216,7 @@ struct ReplayEngine<N: ExactInteger> {
     /// One item in `N`, read once before the replay.
     struct Item {
         var date: CivilDate
+        var day: Int
         var amount: N
         var prepay: Bool
     }
@@ -217,7 +227,7 @@ struct ReplayEngine<N: ExactInteger> {
         items.reserveCapacity(payments.count)
         for p in payments {
             guard let amount = try? p.amount.units.exact(N.self) else { return false }
-            items.append(Item(date: p.date, amount: amount, prepay: p.isPrepayment))
+            items.append(Item(date: p.date, day: p.date.dayNumber, amount: amount, prepay: p.isPrepayment))
         }
         return items.withUnsafeBufferPointer { items in
             var i = 0
@@ -228,7 +238,7 @@ struct ReplayEngine<N: ExactInteger> {
                     continue
                 }
                 guard let date = itemDate else { break }
-                if head < installments.count { cutSpans(at: date) }
+                if head < openCount { cutSpans(at: date, day: items[i].day) }
                 while i < items.count && items[i].date == date {
                     settle(items[i].amount, on: date, prepay: items[i].prepay)
                     i += 1
@@ -242,9 +252,10 @@ struct ReplayEngine<N: ExactInteger> {
     mutating func fallDue() {
         let (due, principal, interest) = cursor.fallDue()
         let day = due.dayNumber
-        installments.append(Open(period: installments.count + 1, due: day, principal: principal, interest: interest,
-                                 penalty: .zero, pending: .zero, spanStart: day, graceEnd: day + settings.graceDays))
-        record(due, .due, installment: installments.count, amount: principal.adding(interest, &cursor.overflow),
+        (installments + openCount).initialize(to: Open(period: openCount + 1, due: day, principal: principal, interest: interest,
+                                                       penalty: .zero, pending: .zero, spanStart: day, graceEnd: day + settings.graceDays))
+        openCount += 1
+        record(due, .due, installment: openCount, amount: principal.adding(interest, &cursor.overflow),
                split: (.zero, interest, principal))
         if credit.signum > 0 {
             var available = credit
@@ -270,10 +281,9 @@ struct ReplayEngine<N: ExactInteger> {
     }
 
     /// Penalty of the spans ending at `date` becomes owed (or pending within grace), before that date's items.
-    mutating func cutSpans(at date: CivilDate) {
+    mutating func cutSpans(at date: CivilDate, day: Int) {
         guard penaltyNumerator.signum > 0 else { return }
-        let day = date.dayNumber
-        for k in head..<installments.count {
+        for k in head..<openCount {
             var o = installments[k]
             guard o.spanStart < day, o.accrues(settings.compound) else { continue }
             let span = spanPenalty(o, days: day - o.spanStart)
@@ -320,19 +330,19 @@ struct ReplayEngine<N: ExactInteger> {
             ReplayEngine.take(&owed, from: &amount, into: &total, &overflow)
         }
         // The common case: one installment open, paid in full or in part.
-        if settings.allocation == .installment || installments.count - head == 1 {
-            for k in head..<installments.count where amount.signum > 0 {
+        if settings.allocation == .installment || openCount - head == 1 {
+            for k in head..<openCount where amount.signum > 0 {
                 take(&installments[k].penalty, &paid.0)
                 take(&installments[k].interest, &paid.1)
                 take(&installments[k].principal, &paid.2)
             }
         } else {
-            for k in head..<installments.count where amount.signum > 0 { take(&installments[k].penalty, &paid.0) }
-            for k in head..<installments.count where amount.signum > 0 { take(&installments[k].interest, &paid.1) }
-            for k in head..<installments.count where amount.signum > 0 { take(&installments[k].principal, &paid.2) }
+            for k in head..<openCount where amount.signum > 0 { take(&installments[k].penalty, &paid.0) }
+            for k in head..<openCount where amount.signum > 0 { take(&installments[k].interest, &paid.1) }
+            for k in head..<openCount where amount.signum > 0 { take(&installments[k].principal, &paid.2) }
         }
         if overflow { cursor.overflow = true }
-        while head < installments.count && installments[head].isPaid {
+        while head < openCount && installments[head].isPaid {
             installments[head].pending = .zero   // paid in full: a penalty still in grace is never owed
             head += 1
         }
@@ -352,7 +362,7 @@ struct ReplayEngine<N: ExactInteger> {
     /// Days since the oldest installment not paid in full fell due, up to `date`;
     /// installments due on or after `limit` do not count.
     func daysPastDue(at date: CivilDate, dueBefore limit: CivilDate? = nil) -> Int {
-        for k in head..<installments.count where !installments[k].isPaid {
+        for k in head..<openCount where !installments[k].isPaid {
             if let limit, installments[k].due >= limit.dayNumber { return 0 }
             return date.dayNumber - installments[k].due
         }
@@ -362,7 +372,7 @@ struct ReplayEngine<N: ExactInteger> {
     /// Overdue penalty, interest and principal, all installments.
     mutating func overdue() -> N {
         var total = N.zero
-        for k in head..<installments.count {
+        for k in head..<openCount {
             let o = installments[k]
             total = total.adding(o.penalty, &cursor.overflow).adding(o.interest, &cursor.overflow)
                 .adding(o.principal, &cursor.overflow)
@@ -387,7 +397,7 @@ struct ReplayEngine<N: ExactInteger> {
         var principal = cursor.balance, accrued = N.zero
         var overduePrincipal = N.zero, overdueInterest = N.zero, penalty = N.zero
         if cursor.balance.signum > 0 { accrued = cursor.accruedInterest(to: asOf) }
-        for k in head..<installments.count {
+        for k in head..<openCount {
             var o = installments[k]
             if o.due == day {
                 principal = principal.adding(o.principal, &cursor.overflow)
