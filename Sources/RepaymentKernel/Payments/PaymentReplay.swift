@@ -326,20 +326,17 @@ struct ReplayEngine<N: ExactInteger> {
     mutating func allocate(_ amount: inout N) -> (N, N, N) {
         var paid = (N.zero, N.zero, N.zero)
         var overflow = false
-        @inline(__always) func take(_ owed: inout N, _ total: inout N) {
-            ReplayEngine.take(&owed, from: &amount, into: &total, &overflow)
-        }
         // The common case: one installment open, paid in full or in part.
         if settings.allocation == .installment || openCount - head == 1 {
             for k in head..<openCount where amount.signum > 0 {
-                take(&installments[k].penalty, &paid.0)
-                take(&installments[k].interest, &paid.1)
-                take(&installments[k].principal, &paid.2)
+                ReplayEngine.take(&installments[k].penalty, from: &amount, into: &paid.0, &overflow)
+                ReplayEngine.take(&installments[k].interest, from: &amount, into: &paid.1, &overflow)
+                ReplayEngine.take(&installments[k].principal, from: &amount, into: &paid.2, &overflow)
             }
         } else {
-            for k in head..<openCount where amount.signum > 0 { take(&installments[k].penalty, &paid.0) }
-            for k in head..<openCount where amount.signum > 0 { take(&installments[k].interest, &paid.1) }
-            for k in head..<openCount where amount.signum > 0 { take(&installments[k].principal, &paid.2) }
+            for k in head..<openCount where amount.signum > 0 { ReplayEngine.take(&installments[k].penalty, from: &amount, into: &paid.0, &overflow) }
+            for k in head..<openCount where amount.signum > 0 { ReplayEngine.take(&installments[k].interest, from: &amount, into: &paid.1, &overflow) }
+            for k in head..<openCount where amount.signum > 0 { ReplayEngine.take(&installments[k].principal, from: &amount, into: &paid.2, &overflow) }
         }
         if overflow { cursor.overflow = true }
         while head < openCount && installments[head].isPaid {

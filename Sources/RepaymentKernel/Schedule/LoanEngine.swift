@@ -79,7 +79,9 @@ enum LoanEngine {
         let accrual = t.accrual
         let rd = try rdBase.times(accrual.divisor)   // factor = rn * units / rd
         var overflow = false
-        @inline(__always) func interest(_ b: N, _ from: CivilDate, _ to: CivilDate) -> N {
+        // `overflow` goes in as an argument, not a capture: a captured var is checked for
+        // exclusive access at run time on every call (swift_beginAccess in the profile).
+        @inline(__always) func interest(_ b: N, _ from: CivilDate, _ to: CivilDate, _ overflow: inout Bool) -> N {
             if b.signum == 0 || rn.signum == 0 { return .zero }
             let units = N(accrual.units(from: from, to: to))
             return b.multiplying(rn, &overflow).multiplying(units, &overflow).dividing(by: rd, mode, &overflow)
@@ -87,7 +89,7 @@ enum LoanEngine {
 
         if t.method == .bullet {
             let due = t.dueDate(1)
-            let i = interest(p, t.from, due)
+            let i = interest(p, t.from, due, &overflow)
             if overflow { throw ArithmeticOverflow() }
             emit(Row(period: 1, dueDate: due, principal: p, interest: i, balance: .zero))
             return
@@ -116,16 +118,16 @@ enum LoanEngine {
             var pr: N
             switch t.method {
             case .annuity:
-                i = interest(balance, from, due)
+                i = interest(balance, from, due, &overflow)
                 pr = N.minimum(balance, N.maximum(.zero, installment.subtracting(i, &overflow)))
             case .equalPrincipal:
-                i = interest(balance, from, due)
+                i = interest(balance, from, due, &overflow)
                 pr = N.minimum(balance, fixedPrincipal)
             case .flat:
                 i = fee
                 pr = N.minimum(balance, fixedPrincipal)
             case .interestOnly, .bullet:
-                i = interest(balance, from, due)
+                i = interest(balance, from, due, &overflow)
                 pr = .zero
             }
             if k == n { pr = balance }

@@ -101,7 +101,7 @@ public struct LoanTerms: Sendable, Hashable {
     /// ```
     public func schedule() throws(KernelError) -> Schedule {
         var s = try LoanEngine.schedule(for: self)
-        s.origin = .loan(self)
+        s.origin = .loan(principal: principal, start: start, accrual: accrual)
         return s
     }
 }

@@ -98,8 +98,10 @@ public struct Schedule: Sendable, Hashable {
     }
     /// What a computed schedule repays, for its APR.
     enum Origin: Sendable {
-        /// `LoanTerms.schedule()`: the loan's principal, financed at its start.
-        case loan(LoanTerms)
+        /// `LoanTerms.schedule()`: the loan's principal, financed at its start; its
+        /// accrual measures the APR's times. (Only what the APR needs: a schedule
+        /// stays small to copy.)
+        case loan(principal: Money, start: CivilDate, accrual: Accrual)
         /// A negotiated plan's schedule: its amount financed and its APR (computed with the plan).
         case plan(amountFinanced: Money, apr: AnnualPercentageRate)
     }
@@ -180,7 +182,7 @@ public struct Schedule: Sendable, Hashable {
     /// nil for a schedule assembled with `init(rows:scale:)`.
     public var amountFinanced: Money? {
         switch origin {
-        case .loan(let terms): return terms.principal
+        case .loan(let principal, _, _): return principal
         case .plan(let financed, _): return financed
         case nil: return nil
         }
@@ -203,7 +205,8 @@ public struct Schedule: Sendable, Hashable {
     /// ```
     public var apr: AnnualPercentageRate? {
         switch origin {
-        case .loan(let terms): return BatchResult.apr(of: self, terms: terms)
+        case .loan(let principal, let start, let accrual):
+            return AnnualPercentageRate.of(self, financed: principal.units, from: start, accrual: accrual)
         case .plan(_, let apr): return apr
         case nil: return nil
         }
