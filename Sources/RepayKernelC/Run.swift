@@ -102,6 +102,9 @@ enum JSONRun {
                 case .null: cell = nil
                 case .array(let items) where key == "payments":
                     cell = try paymentsCell(items)
+                case .object where key == "payments":
+                    throw RequestFailure(status: RK_INVALID, field: key,
+                                         message: "payments: must be an array of items or a string (\"DATE AMOUNT; ...\")")
                 case .array, .object:
                     throw RequestFailure(status: RK_INVALID, field: key.isEmpty ? "key" : key,
                                          message: "\(key.isEmpty ? "key" : key): must be a string, number, boolean or null")
