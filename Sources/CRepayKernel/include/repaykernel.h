@@ -32,7 +32,7 @@
  *       -lgmp -lm -lpthread \
  *       -Wl,-rpath,/opt/swift/usr/lib/swift/linux -o app
  *
- * Python: bindings/python/repaykernel.py loads librepaykernel.so with ctypes.
+ * Python: the package in bindings/python (repaykernel) loads librepaykernel.so with ctypes.
  *
  * CONVENTIONS (read once, they hold for every function below)
  *
