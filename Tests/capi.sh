@@ -4,7 +4,7 @@
 # Builds the release products (librepaykernel.so, librepaykernel-static.a),
 # compiles the C examples with gcc against Sources/CRepayKernel/include/repaykernel.h,
 # runs them (conformance through rk_run_csv, the robustness test with 100k
-# random requests), links the static library, pip-installs the Python
+# random requests and random payment histories with bad items), links the static library, pip-installs the Python
 # package (bindings/python) into a virtual environment under .build/ and runs
 # its pytest tests there, and valgrind when it is installed.
 # Last line: "capi: N passed, M failed"; exit status non-zero on any failure.
@@ -81,6 +81,19 @@ else
   fail "schedule_and_plan debt breakdown"; grep -A8 "^debt" "$tmp/sp.out"
 fi
 
+# A plan replayed from its payments (SPEC §9.2): the ledger, the 0.86 penalty of 5 late days, days past due,
+# accrued interest 20.07 (SPEC §9 worked by hand), and a bad item named by its number.
+if grep -q '^2024-04-20  penalty      1       0\.86     0\.86 .*   5$' "$tmp/sp.out" \
+   && grep -q '^2024-04-20  payment            519\.37     0\.86      0\.00     518\.51     0\.00       0\.00    9029\.64    0$' "$tmp/sp.out" \
+   && grep -q '^2024-04-25  as_of  ' "$tmp/sp.out" \
+   && grep -q '^days past due on as_of: 0 (RK_OK' "$tmp/sp.out" \
+   && grep -q '^accrued interest on as_of: 20\.07$' "$tmp/sp.out" \
+   && grep -q "field 'payments': payments: item 2: \"2024-04-31 519.37\": no such date" "$tmp/sp.out"; then
+  pass "schedule_and_plan prints the ledger of a plan replayed from its payments"
+else
+  fail "schedule_and_plan ledger"; grep -A10 "^Ledger" "$tmp/sp.out"
+fi
+
 echo "== conformance through rk_run_csv (the same script as for the CLI)"
 if bash Tests/conformance.sh "$tmp/batch_csv" fixtures/conformance > "$tmp/conf.out" 2>&1; then
   pass "conformance: $(tail -1 "$tmp/conf.out")"
@@ -117,8 +130,8 @@ echo "== robustness (NULLs, malformed strings, 10^40, random requests, threads)"
 n=${CAPI_RANDOM:-100000}
 "$tmp/robustness" "$n" 1 > "$tmp/rob.out" 2> "$tmp/rob.err"; rc=$?
 cat "$tmp/rob.out"; head -30 "$tmp/rob.err"
-if [ $rc = 0 ] && grep -q "^robustness: [0-9]* checks, 0 failed .* $n random requests" "$tmp/rob.out"; then
-  pass "robustness: $n random requests, the process survived, every check held"
+if [ $rc = 0 ] && grep -q "^robustness: [0-9]* checks, 0 failed .* $n random requests.* [0-9]* payment histories ([1-9][0-9]* with a bad item)" "$tmp/rob.out"; then
+  pass "robustness: $n random requests and random payment histories, the process survived, every check held"
 else
   fail "robustness (exit $rc)"
 fi

@@ -47,6 +47,7 @@ public func rk_errstr(_ status: Int32) -> UnsafePointer<CChar>? {
     case RK_MISUSE: return cString("RK_MISUSE: library misuse (NULL pointer or index out of range)")
     case RK_NOMEM: return cString("RK_NOMEM: out of memory")
     case RK_PARTIAL: return cString("RK_PARTIAL: some rows failed (the output is complete)")
+    case RK_NODATA: return cString("RK_NODATA: the result holds no such value")
     default: return cString("unknown status code")
     }
 }
@@ -94,6 +95,18 @@ private func bytes(_ p: UnsafePointer<CChar>?, _ n: Int) -> [UInt8]? {
     guard n > 0 else { return [] }
     guard let p else { return nil }
     return Array(UnsafeRawBufferPointer(start: p, count: n))
+}
+
+/// The answer of an `*_int64` amount getter: RK_MISUSE for a NULL `out` or no such amount
+/// (`v` nil: NULL handle, index or selector out of range), RK_RANGE when it does not fit
+/// int64_t; `*out` is 0 unless RK_OK.
+private func amountOut(_ out: UnsafeMutablePointer<Int64>?, _ v: Int64??) -> Int32 {
+    guard let out else { return RK_MISUSE }
+    out.pointee = 0
+    guard let v else { return RK_MISUSE }
+    guard let v else { return RK_RANGE }
+    out.pointee = v
+    return RK_OK
 }
 
 // MARK: - Requests
@@ -239,10 +252,13 @@ public func rk_row_kind(_ res: OpaquePointer?, _ row: Int) -> UnsafePointer<CCha
     result(res)?.rowText(row, 1)
 }
 
-/// RK_ROW_PAYMENT ... RK_ROW_BALANCE as 0-based amount indexes; -1 otherwise.
-private func amountIndex(_ column: Int32) -> Int {
-    (RK_ROW_PAYMENT...RK_ROW_BALANCE).contains(column) ? Int(column - RK_ROW_PAYMENT) : -1
+/// A selector (RK_ROW_*, RK_SUM_*, RK_DEBT_*, RK_LEDGER_*) as a 0-based index into its range; -1 outside it.
+private func index(_ selector: Int32, in range: ClosedRange<Int32>) -> Int {
+    range.contains(selector) ? Int(selector - range.lowerBound) : -1
 }
+
+/// RK_ROW_PAYMENT ... RK_ROW_BALANCE as 0-based amount indexes; -1 otherwise.
+private func amountIndex(_ column: Int32) -> Int { index(column, in: RK_ROW_PAYMENT...RK_ROW_BALANCE) }
 
 @c @implementation
 public func rk_row_amount(_ res: OpaquePointer?, _ row: Int, _ column: Int32) -> UnsafePointer<CChar>? {
@@ -253,18 +269,11 @@ public func rk_row_amount(_ res: OpaquePointer?, _ row: Int, _ column: Int32) ->
 
 @c @implementation
 public func rk_row_amount_int64(_ res: OpaquePointer?, _ row: Int, _ column: Int32, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    guard let out else { return RK_MISUSE }
-    out.pointee = 0
-    guard let r = result(res), let v = r.rowAmount(row, amountIndex(column)) else { return RK_MISUSE }
-    guard let v else { return RK_RANGE }
-    out.pointee = v
-    return RK_OK
+    amountOut(out, result(res)?.rowAmount(row, amountIndex(column)) ?? nil)
 }
 
 /// RK_SUM_* as 0-based summary text indexes; -1 otherwise.
-private func summaryIndex(_ field: Int32) -> Int {
-    (RK_SUM_TOTAL_PAYABLE...RK_SUM_EFFECTIVE_APR).contains(field) ? Int(field - RK_SUM_TOTAL_PAYABLE) : -1
-}
+private func summaryIndex(_ field: Int32) -> Int { index(field, in: RK_SUM_TOTAL_PAYABLE...RK_SUM_EFFECTIVE_APR) }
 
 @c @implementation
 public func rk_result_summary(_ res: OpaquePointer?, _ field: Int32) -> UnsafePointer<CChar>? {
@@ -275,18 +284,12 @@ public func rk_result_summary(_ res: OpaquePointer?, _ field: Int32) -> UnsafePo
 
 @c @implementation
 public func rk_result_summary_int64(_ res: OpaquePointer?, _ field: Int32, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
-    guard let out else { return RK_MISUSE }
-    out.pointee = 0
-    guard let r = result(res), let v = r.summaryAmount(summaryIndex(field)) else { return RK_MISUSE }
-    guard let v else { return RK_RANGE }
-    out.pointee = v
-    return RK_OK
+    amountOut(out, result(res)?.summaryAmount(summaryIndex(field)) ?? nil)
 }
 
 /// RK_DEBT_BEFORE ... RK_DEBT_AFTER and RK_DEBT_PRINCIPAL ... RK_DEBT_TOTAL as 0-based indexes; -1 otherwise.
 private func debtIndexes(_ stage: Int32, _ component: Int32) -> (Int, Int) {
-    ((RK_DEBT_BEFORE...RK_DEBT_AFTER).contains(stage) ? Int(stage - RK_DEBT_BEFORE) : -1,
-     (RK_DEBT_PRINCIPAL...RK_DEBT_TOTAL).contains(component) ? Int(component - RK_DEBT_PRINCIPAL) : -1)
+    (index(stage, in: RK_DEBT_BEFORE...RK_DEBT_AFTER), index(component, in: RK_DEBT_PRINCIPAL...RK_DEBT_TOTAL))
 }
 
 @c @implementation
@@ -297,13 +300,62 @@ public func rk_result_debt(_ res: OpaquePointer?, _ stage: Int32, _ component: I
 
 @c @implementation
 public func rk_result_debt_int64(_ res: OpaquePointer?, _ stage: Int32, _ component: Int32, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    let (s, c) = debtIndexes(stage, component)
+    return amountOut(out, result(res)?.debtAmount(s, c) ?? nil)
+}
+
+// MARK: - Days past due and the ledger
+
+@c @implementation
+public func rk_result_days_past_due(_ res: OpaquePointer?, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
     guard let out else { return RK_MISUSE }
     out.pointee = 0
-    let (s, c) = debtIndexes(stage, component)
-    guard let r = result(res), let v = r.debtAmount(s, c) else { return RK_MISUSE }
-    guard let v else { return RK_RANGE }
-    out.pointee = v
+    guard let r = result(res), let days = r.daysPastDue else { return RK_MISUSE }
+    guard let days else { return RK_NODATA }
+    out.pointee = days
     return RK_OK
+}
+
+@c @implementation
+public func rk_result_ledger_count(_ res: OpaquePointer?) -> Int {
+    result(res)?.ledgerCount ?? 0
+}
+
+@c @implementation
+public func rk_ledger_date(_ res: OpaquePointer?, _ i: Int) -> UnsafePointer<CChar>? {
+    result(res)?.ledgerText(i, 0)
+}
+
+@c @implementation
+public func rk_ledger_kind(_ res: OpaquePointer?, _ i: Int) -> UnsafePointer<CChar>? {
+    result(res)?.ledgerText(i, 1)
+}
+
+@c @implementation
+public func rk_ledger_installment(_ res: OpaquePointer?, _ i: Int) -> Int64 {
+    guard let r = result(res), i >= 0, i < r.ledgerCount else { return -1 }
+    return r.ledgerInstallments[i]
+}
+
+@c @implementation
+public func rk_ledger_days_past_due(_ res: OpaquePointer?, _ i: Int) -> Int64 {
+    guard let r = result(res), i >= 0, i < r.ledgerCount else { return -1 }
+    return r.ledgerDaysPastDue[i]
+}
+
+/// RK_LEDGER_AMOUNT ... RK_LEDGER_BALANCE as 0-based amount indexes; -1 otherwise.
+private func ledgerIndex(_ column: Int32) -> Int { index(column, in: RK_LEDGER_AMOUNT...RK_LEDGER_BALANCE) }
+
+@c @implementation
+public func rk_ledger_amount(_ res: OpaquePointer?, _ i: Int, _ column: Int32) -> UnsafePointer<CChar>? {
+    let k = ledgerIndex(column)
+    guard k >= 0 else { return nil }
+    return result(res)?.ledgerText(i, 2 + k)
+}
+
+@c @implementation
+public func rk_ledger_amount_int64(_ res: OpaquePointer?, _ i: Int, _ column: Int32, _ out: UnsafeMutablePointer<Int64>?) -> Int32 {
+    amountOut(out, result(res)?.ledgerAmount(i, ledgerIndex(column)) ?? nil)
 }
 
 // MARK: - Whole-request entry points

@@ -34,6 +34,7 @@ func statusName(_ s: Int32) -> String {
     case RK_MISUSE: return "RK_MISUSE"
     case RK_NOMEM: return "RK_NOMEM"
     case RK_PARTIAL: return "RK_PARTIAL"
+    case RK_NODATA: return "RK_NODATA"
     default: return "RK_UNKNOWN"
     }
 }
@@ -141,8 +142,9 @@ final class RequestBox {
         }
         do {
             let columns = try BatchColumns(header: header)
-            let result = try BatchResult(columns.request(from: fields))
-            return ResultBox(id: id, isPlan: isPlan, result)
+            // The replay of a plan row with payments, kept for its ledger (rk_ledger_*).
+            let (request, replay) = try columns.requestWithReplay(from: fields)
+            return ResultBox(id: id, isPlan: isPlan, try BatchResult(request), ledger: replay?.events ?? [])
         } catch {
             throw RequestFailure(error)
         }
@@ -158,6 +160,8 @@ final class ResultBox {
     static let summaryAmounts = 5  // total_payable ... waived_fees
     static let debtStages = 3      // before, waived, after
     static let debtComponents = 7  // principal ... fees, total
+    static let ledgerTexts = 9     // date, kind, amount, penalty, interest, principal, credit, overdue, balance
+    static let ledgerAmounts = 7   // amount ... balance
 
     let isPlan: Bool
     /// Whether the debt breakdown is laid out (a plan's result).
@@ -165,10 +169,22 @@ final class ResultBox {
     let scale: Int32
     let rowCount: Int
     let periods: [Int64]
-    /// Offsets into `arena`: rowCount * rowTexts, then summaryTexts.
+    /// Days past due at as_of (rk_result_days_past_due): nil for a loan, .some(nil) for a plan
+    /// whose arrears were given directly.
+    let daysPastDue: Int64??
+    /// The ledger of a plan replayed from its payments: event count, installment (0 for none)
+    /// and days past due per event.
+    let ledgerCount: Int
+    let ledgerInstallments: [Int64]
+    let ledgerDaysPastDue: [Int64]
+    /// Where the ledger's texts start in `offsets` and its amounts in `amounts`.
+    private let ledgerTextBase: Int
+    private let ledgerAmountBase: Int
+    /// Offsets into `arena`: rowCount * rowTexts, then summaryTexts, then (plans) debtStages *
+    /// debtComponents, then ledgerCount * ledgerTexts.
     private let offsets: [Int]
-    /// rowCount * rowAmounts, summaryAmounts, then (plans) debtStages * debtComponents;
-    /// nil where the amount does not fit Int64.
+    /// rowCount * rowAmounts, summaryAmounts, then (plans) debtStages * debtComponents, then
+    /// ledgerCount * ledgerAmounts; nil where the amount does not fit Int64.
     private let amounts: [Int64?]
     private let arena: UnsafeMutablePointer<CChar>
 
@@ -176,7 +192,7 @@ final class ResultBox {
     let id: String
     let result: BatchResult
 
-    init(id: String, isPlan: Bool, _ r: BatchResult) {
+    init(id: String, isPlan: Bool, _ r: BatchResult, ledger: [LedgerEvent] = []) {
         self.id = id
         self.isPlan = isPlan
         self.result = r
@@ -226,6 +242,28 @@ final class ResultBox {
                 }
             }
         }
+        self.daysPastDue = r.debtBeforeWaivers.map { $0.daysPastDue.map(Int64.init) }
+        let ledgerTextBase = offsets.count, ledgerAmountBase = amounts.count
+        var installments: [Int64] = [], days: [Int64] = []
+        installments.reserveCapacity(ledger.count)
+        days.reserveCapacity(ledger.count)
+        for e in ledger {
+            installments.append(Int64(e.installment ?? 0))
+            days.append(Int64(e.daysPastDue))
+            offsets.append(bytes.count)
+            e.date.append(to: &bytes)
+            bytes.append(0)
+            add(e.kind.rawValue)
+            for m in [e.amount, e.penalty, e.interest, e.principal, e.credit, e.overdue, e.balance] {
+                add(m.description)
+                amounts.append(m.minorUnitsInt64)
+            }
+        }
+        self.ledgerCount = ledger.count
+        self.ledgerInstallments = installments
+        self.ledgerDaysPastDue = days
+        self.ledgerTextBase = ledgerTextBase
+        self.ledgerAmountBase = ledgerAmountBase
         let arena = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
         bytes.withUnsafeBufferPointer { src in
             src.withMemoryRebound(to: CChar.self) { arena.initialize(from: $0.baseAddress!, count: $0.count) }
@@ -284,5 +322,17 @@ final class ResultBox {
     /// Debt amount of `stage` and `component`, as `rowAmount`.
     func debtAmount(_ stage: Int, _ component: Int) -> Int64?? {
         debtIndex(stage, component).map { amounts[rowCount * Self.rowAmounts + Self.summaryAmounts + $0] }
+    }
+
+    /// Text `k` (0..<ledgerTexts) of ledger event `i`; nil when out of range.
+    func ledgerText(_ i: Int, _ k: Int) -> UnsafePointer<CChar>? {
+        guard i >= 0, i < ledgerCount, k >= 0, k < Self.ledgerTexts else { return nil }
+        return text(ledgerTextBase + i * Self.ledgerTexts + k)
+    }
+
+    /// Amount `k` (0..<ledgerAmounts) of ledger event `i`, as `rowAmount`.
+    func ledgerAmount(_ i: Int, _ k: Int) -> Int64?? {
+        guard i >= 0, i < ledgerCount, k >= 0, k < Self.ledgerAmounts else { return nil }
+        return .some(amounts[ledgerAmountBase + i * Self.ledgerAmounts + k])
     }
 }

@@ -100,6 +100,11 @@ enum JSONRun {
                 case .number(let s): cell = s
                 case .bool(let v): cell = v ? "true" : "false"
                 case .null: cell = nil
+                case .array(let items) where key == "payments":
+                    cell = try paymentsCell(items)
+                case .object where key == "payments":
+                    throw RequestFailure(status: RK_INVALID, field: key,
+                                         message: "payments: must be an array of items or a string (\"DATE AMOUNT; ...\")")
                 case .array, .object:
                     throw RequestFailure(status: RK_INVALID, field: key.isEmpty ? "key" : key,
                                          message: "\(key.isEmpty ? "key" : key): must be a string, number, boolean or null")
@@ -115,6 +120,77 @@ enum JSONRun {
             writeError(id: givenID.flatMap { $0.isEmpty ? nil : $0 } ?? defaultID, error, into: &w)
             return error.status
         }
+    }
+
+    /// A JSON `payments` array as the `payments` cell (SPEC §9): one `DATE AMOUNT[ prepay]`
+    /// item per element, joined by `; `, so that the cell's item N is element N and the
+    /// parser's messages ("payments: item N: ...") name the element. What the text form
+    /// cannot carry is refused here: a `;` or an empty text element, a date or amount with
+    /// a space or `;`, an amount that is a JSON number with a fraction or exponent.
+    static func paymentsCell(_ items: [JSONValue]) throws(RequestFailure) -> String {
+        var out = ""
+        for (k, item) in items.enumerated() {
+            func bad(_ problem: String) -> RequestFailure {
+                RequestFailure(status: RK_INVALID, field: "payments", message: "payments: item \(k + 1): \(problem)")
+            }
+            /// A date or amount word: non-empty, no space, no `;`.
+            func word(_ s: String, _ name: String) throws(RequestFailure) -> String {
+                guard !s.isEmpty, !s.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ";") || $0 < 0x20 }) else {
+                    throw bad("\(name) '\(excerpt(s))' is not a single word (expected \(name == "date" ? "YYYY-MM-DD" : "a decimal amount such as \"518.52\""))")
+                }
+                return s
+            }
+            let text: String
+            switch item {
+            case .string(let s):
+                guard !s.utf8.contains(UInt8(ascii: ";")) else {
+                    throw bad("\"\(excerpt(s))\": contains ';' (give one item per array element)")
+                }
+                guard s.utf8.contains(where: { $0 != UInt8(ascii: " ") }) else {
+                    throw bad("empty (expected \"DATE AMOUNT\" or \"DATE AMOUNT prepay\")")
+                }
+                text = s
+            case .object(let members):
+                var date: String? = nil, amount: String? = nil, prepay = false
+                var seen = Set<String>()
+                for (name, value) in members {
+                    guard seen.insert(name).inserted else { throw bad("duplicate member '\(excerpt(name))'") }
+                    switch (name, value) {
+                    case ("date", .string(let s)): date = try word(s, "date")
+                    case ("date", _): throw bad("date must be a string \"YYYY-MM-DD\"")
+                    case ("amount", .string(let s)): amount = try word(s, "amount")
+                    case ("amount", .number(let s)):
+                        guard s.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }) else {
+                            throw bad("amount \(s) is a JSON number with a fraction or exponent, which a binary float may have produced; write it as a string (\"\(s)\")")
+                        }
+                        amount = s
+                    case ("amount", _): throw bad("amount must be a string (\"518.52\") or a JSON integer")
+                    case ("prepay", .bool(let v)): prepay = v
+                    case ("prepay", .null): prepay = false
+                    case ("prepay", _): throw bad("prepay must be true or false")
+                    default: throw bad("unknown member '\(excerpt(name))' (expected date, amount, prepay)")
+                    }
+                }
+                guard let date else { throw bad("no \"date\" (expected {\"date\": \"YYYY-MM-DD\", \"amount\": \"...\"})") }
+                guard let amount else { throw bad("no \"amount\" (expected {\"date\": \"YYYY-MM-DD\", \"amount\": \"...\"})") }
+                text = prepay ? "\(date) \(amount) prepay" : "\(date) \(amount)"
+            default:
+                throw bad("must be a string \"DATE AMOUNT [prepay]\" or an object {\"date\", \"amount\", \"prepay\"}")
+            }
+            if k > 0 { out += "; " }
+            out += text
+        }
+        return out
+    }
+
+    /// At most 40 characters of `s` for a message, control characters escaped.
+    private static func excerpt(_ s: String) -> String {
+        var out = ""
+        for (n, c) in s.unicodeScalars.enumerated() {
+            if n == 40 { return out + "..." }
+            if c.value < 0x20 || c.value == 0x7F { out += "\\x" + String(c.value, radix: 16, uppercase: true) } else { out.unicodeScalars.append(c) }
+        }
+        return out
     }
 
     static func writeError(id: String?, _ f: RequestFailure, into w: inout JSONWriter) {
@@ -160,6 +236,25 @@ enum JSONRun {
                 w.raw("}")
             }
             w.raw("}")
+        }
+        if let days = r.daysPastDue {
+            w.raw(",\n\"days_past_due\":\(days.map { String($0) } ?? "null")")
+        }
+        if r.ledgerCount > 0 {
+            let amounts = ["amount", "penalty", "interest", "principal", "credit", "overdue", "balance"]
+            w.raw(",\n\"ledger\":[")
+            for i in 0..<r.ledgerCount {
+                w.raw(i == 0 ? "\n{" : ",\n{")
+                w.member("date", String(cString: r.ledgerText(i, 0)!), first: true)
+                w.member("kind", String(cString: r.ledgerText(i, 1)!))
+                let installment = r.ledgerInstallments[i]
+                w.raw(",\"installment\":\(installment > 0 ? String(installment) : "null")")
+                for (k, name) in amounts.enumerated() {
+                    w.member(name, String(cString: r.ledgerText(i, 2 + k)!))
+                }
+                w.raw(",\"days_past_due\":\(r.ledgerDaysPastDue[i])}")
+            }
+            w.raw("]")
         }
         w.raw("}")
     }

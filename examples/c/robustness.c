@@ -2,7 +2,10 @@
  * Robustness test of the C API: NULLs, malformed strings, invalid UTF-8,
  * huge amounts, and a stream of random and malformed requests through every
  * entry point (key/value requests, rk_run_csv, rk_run_json), then the same
- * requests on several threads at once. The process must never die: a Swift
+ * requests on several threads at once. Random payment histories (SPEC §9),
+ * some with one bad item, go through the `payments` key and through a JSON
+ * array: a bad item must be refused naming its number ("payments: item N"),
+ * a good history must give a ledger that agrees with the plan's debt. The process must never die: a Swift
  * trap or a GMP abort would kill it, and the test script checks the exit
  * status and the final line.
  *
@@ -10,7 +13,9 @@
  *       -L.build/release -lrepaykernel -Wl,-rpath,$PWD/.build/release -lpthread -o robustness
  *   ./robustness [RANDOM_REQUESTS [SEED [THREAD_REQUESTS]]]   (default 100000, 1, 1500)
  *
- * Last line: "robustness: N checks, F failed; R random requests (...)".
+ * It also replays max(300, RANDOM_REQUESTS / 20) random payment histories.
+ * Last line: "robustness: N checks, F failed; R random requests (...); H payment
+ * histories (B with a bad item)".
  * Exit status 0 only when no check failed.
  */
 #include <inttypes.h>
@@ -86,8 +91,19 @@ static const char *GARBAGE[] = {
     "\"", ",", "\\", "{", "}", "[]", "null", "\xef\xbb\xbf" "100", "\t", "🙂", "１０００",
 };
 
+/* Payment items (SPEC §9) around the templates' dates, good and bad, joined by "; " into a payments value. */
+static const char *PAYMENT_ITEMS[] = {
+    "2024-02-15 888.49", "2024-03-15 888.49", "2024-04-15 500", "2024-04-20 388.49", "2024-05-01 1000 prepay",
+    "2024-06-20 100", "2024-01-15 1", "2024-07-01 5", "2023-12-31 10", "2024-13-01 5", "2024-02-15 0",
+    "2024-02-15 -5", "2024-02-15 1.234", "2024-02-15 100 prepaid", "2024-02-15", "", "2024-02-15 1e3",
+    "2024-02-15 99999999999999999999999999999999", "9999-12-31 1", "2024-02-15 5 prepay x", " 2024-03-01   7 ",
+    "2024-03-01 20000 prepay", "2024-06-20 9000",
+};
+static const char *PREPAYMENT[] = { "reduce-payment", "reduce-term", "reduce", "REDUCE-TERM", "" };
+static const char *ALLOCATION[] = { "installment", "component", "penalty-first", "" };
+
 typedef enum { K_AMOUNT, K_RATE, K_WHOLE, K_DATE, K_METHOD, K_BASIS, K_ROUNDING, K_SCALE, K_BOOL, K_WAIVER,
-               K_CAPITALIZE, K_DEFERRAL, K_THEN, K_ID } kind_t;
+               K_CAPITALIZE, K_DEFERRAL, K_THEN, K_ID, K_PAYMENTS, K_PREPAYMENT, K_ALLOCATION } kind_t;
 typedef struct { const char *name; kind_t kind; } key_t_;
 static const key_t_ KEYS[] = {
     {"id", K_ID}, {"principal", K_AMOUNT}, {"rate", K_RATE}, {"daily_rate", K_RATE}, {"fee_rate", K_RATE},
@@ -98,7 +114,8 @@ static const key_t_ KEYS[] = {
     {"waive_penalty", K_WAIVER}, {"waive_interest", K_WAIVER}, {"waive_fees", K_WAIVER},
     {"capitalize", K_CAPITALIZE}, {"down_payment", K_AMOUNT}, {"defer_months", K_WHOLE},
     {"deferral_interest", K_DEFERRAL}, {"then", K_THEN}, {"installments", K_WHOLE}, {"plan_method", K_METHOD},
-    {"plan_rate", K_RATE}, {"max_term", K_WHOLE},
+    {"plan_rate", K_RATE}, {"max_term", K_WHOLE}, {"payments", K_PAYMENTS}, {"prepayment", K_PREPAYMENT},
+    {"allocation", K_ALLOCATION}, {"grace_days", K_WHOLE},
 };
 #define NKEYS (sizeof(KEYS) / sizeof(KEYS[0]))
 static const char *BOGUS_KEYS[] = { "principle", "Principal", "", "rate ", "\xff", "interest", "id\n", "as-of" };
@@ -118,6 +135,18 @@ static const char *value_for(rng_t *r, kind_t k, char *scratch, size_t cap) {
     case K_CAPITALIZE: return PICK(r, CAPITALIZE);
     case K_DEFERRAL: return PICK(r, DEFERRAL);
     case K_THEN: return PICK(r, THEN);
+    case K_PREPAYMENT: return PICK(r, PREPAYMENT);
+    case K_ALLOCATION: return PICK(r, ALLOCATION);
+    case K_PAYMENTS: {
+        scratch[0] = 0;
+        size_t items = below(r, 5), used = 0;
+        for (size_t i = 0; i < items; i++) {
+            int n = snprintf(scratch + used, cap - used, "%s%s", i ? "; " : "", PICK(r, PAYMENT_ITEMS));
+            if (n < 0 || (size_t)n >= cap - used) { scratch[used] = 0; break; }
+            used += (size_t)n;
+        }
+        return scratch;
+    }
     case K_ID: {
         snprintf(scratch, cap, "r%" PRIu64, rnd(r) % 100000);
         return scratch;
@@ -142,7 +171,7 @@ static const char *value_for(rng_t *r, kind_t k, char *scratch, size_t cap) {
 typedef struct {
     int n;
     const char *key[MAXPAIRS];
-    char value[MAXPAIRS][128];
+    char value[MAXPAIRS][256];
 } request_t;
 
 static void put(request_t *q, const char *key, const char *value) {
@@ -157,9 +186,9 @@ static void put(request_t *q, const char *key, const char *value) {
 
 /* A valid template, then 0..5 random mutations. */
 static void random_request(rng_t *r, request_t *q) {
-    char scratch[128];
+    char scratch[256];
     q->n = 0;
-    switch (below(r, 5)) {
+    switch (below(r, 7)) {
     case 0:
         put(q, "principal", "10000"); put(q, "rate", "0.12"); put(q, "term", "12"); put(q, "start", "2024-01-15");
         break;
@@ -175,6 +204,15 @@ static void random_request(rng_t *r, request_t *q) {
         put(q, "principal", "5000"); put(q, "as_of", "2024-06-20"); put(q, "overdue_interest", "12.34");
         put(q, "penalty", "3.21"); put(q, "fees", "20"); put(q, "defer_months", "2");
         put(q, "deferral_interest", "interest-only"); put(q, "installments", "3"); put(q, "plan_rate", "6%");
+        break;
+    case 4: /* arrears replayed from payments (SPEC §9.2) */
+        put(q, "principal", "10000"); put(q, "rate", "0.12"); put(q, "term", "12"); put(q, "start", "2024-01-15");
+        put(q, "as_of", "2024-06-20"); put(q, "payments", "2024-02-15 888.49; 2024-03-15 888.49; 2024-04-20 500");
+        put(q, "installments", "6");
+        break;
+    case 5: /* a loan with a prepayment (SPEC §9.1) */
+        put(q, "principal", "10000"); put(q, "rate", "0.12"); put(q, "term", "12"); put(q, "start", "2024-01-15");
+        put(q, "payments", "2024-05-01 2000 prepay"); put(q, "prepayment", "reduce-term");
         break;
     default:
         break; /* nothing: fully random keys */
@@ -223,6 +261,85 @@ static uint64_t fnv(uint64_t h, const char *s) {
     return h * 1099511628211ULL;
 }
 
+/* Walks the days past due and the ledger getters of a result (SPEC §9.2); returns a hash of what it read.
+   A loan has neither; a plan has days past due unless its arrears were given directly (RK_NODATA); a plan
+   replayed from payments has a ledger ending with its position at as_of, which agrees with its debt. */
+static uint64_t walk_ledger(const rk_result *res, int verify, int is_plan) {
+    uint64_t h = 0x5EED;
+    int64_t days = -1;
+    int days_rc = rk_result_days_past_due(res, &days);
+    h = h * 31 + (uint64_t)days_rc;
+    h = h * 31 + (uint64_t)days;
+    size_t n = rk_result_ledger_count(res);
+    int scale = rk_result_scale(res);
+    if (verify) {
+        if (!is_plan) check(days_rc == RK_MISUSE && days == 0 && n == 0, "loan: days past due rc %d, %zu events", days_rc, n);
+        else check((days_rc == RK_OK && days >= 0) || (days_rc == RK_NODATA && days == 0 && n == 0),
+                   "plan: days past due rc %d (%" PRId64 "), %zu events", days_rc, days, n);
+        check(rk_result_days_past_due(res, NULL) == RK_MISUSE, "days past due NULL out");
+        check(rk_ledger_date(res, n) == NULL && rk_ledger_kind(res, n) == NULL &&
+              rk_ledger_installment(res, n) == -1 && rk_ledger_days_past_due(res, n) == -1 &&
+              rk_ledger_amount(res, n, RK_LEDGER_AMOUNT) == NULL && rk_ledger_date(res, (size_t)-1) == NULL &&
+              rk_ledger_installment(res, (size_t)-1) == -1, "ledger getters past the end");
+        int64_t v = 42;
+        check(rk_ledger_amount_int64(res, n, RK_LEDGER_AMOUNT, &v) == RK_MISUSE && v == 0, "ledger int64 past the end");
+    }
+    const char *last_date = "";
+    int64_t last_due = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *date = rk_ledger_date(res, i), *kind = rk_ledger_kind(res, i);
+        int64_t installment = rk_ledger_installment(res, i), dpd = rk_ledger_days_past_due(res, i);
+        h = fnv(h, date); h = fnv(h, kind); h = h * 31 + (uint64_t)installment; h = h * 31 + (uint64_t)dpd;
+        int64_t a[7];
+        int fits = 1;
+        for (int c = RK_LEDGER_AMOUNT; c <= RK_LEDGER_BALANCE; c++) {
+            const char *text = rk_ledger_amount(res, i, c);
+            int rc = rk_ledger_amount_int64(res, i, c, &a[c - RK_LEDGER_AMOUNT]);
+            h = fnv(h, text);
+            if (rc != RK_OK) fits = 0;
+            if (!verify) continue;
+            char what[48];
+            snprintf(what, sizeof what, "ledger %zu col %d", i, c);
+            check_amount(text, rc, a[c - RK_LEDGER_AMOUNT], scale, what);
+            check(text && text[0] != '-', "ledger %zu col %d negative: %s", i, c, text ? text : "(null)");
+        }
+        if (!verify || !date || !kind) continue;
+        check(strlen(date) == 10 && strcmp(date, last_date) >= 0, "ledger %zu: date %s after %s", i, date, last_date);
+        last_date = date;
+        check(dpd >= 0, "ledger %zu: days past due %" PRId64, i, dpd);
+        int due = !strcmp(kind, "due"), penalty = !strcmp(kind, "penalty"), as_of = !strcmp(kind, "as_of");
+        check(due || penalty || as_of || !strcmp(kind, "credit") || !strcmp(kind, "payment") ||
+              !strcmp(kind, "prepayment"), "ledger %zu: kind %s", i, kind);
+        check(as_of == (i + 1 == n), "ledger %zu: as_of must be the last event, and only it", i);
+        check((installment > 0) == (due || penalty) && installment >= 0, "ledger %zu: %s of installment %" PRId64,
+              i, kind, installment);
+        if (due) { check(installment == last_due + 1, "ledger %zu: due %" PRId64 " after %" PRId64, i, installment, last_due); last_due = installment; }
+        if (penalty) check(installment <= last_due, "ledger %zu: penalty of installment %" PRId64 " not yet due", i, installment);
+        if (!fits) continue;
+        enum { AMT, PEN, INT, PRI, CRE, OVD, BAL };
+        if (due) check(a[AMT] == a[INT] + a[PRI] && a[PEN] == 0, "ledger %zu: due amount != interest + principal", i);
+        else if (penalty) check(a[AMT] == a[PEN] && a[INT] == 0 && a[PRI] == 0, "ledger %zu: penalty split", i);
+        else if (as_of) check(a[AMT] == 0 && a[OVD] == a[PEN] + a[INT] + a[PRI], "ledger %zu: as_of split", i);
+        else check(a[PEN] + a[INT] + a[PRI] <= a[AMT], "ledger %zu: %s pays more than its amount", i, kind);
+        check(a[OVD] > 0 || dpd == 0, "ledger %zu: %" PRId64 " days past due with nothing overdue", i, dpd);
+        if (as_of) {
+            /* (a component that does not fit int64_t, say accrued interest at a rate of 10^12 %, is not compared) */
+            int64_t before[6] = {0};
+            int ok = 1;
+            for (int c = 0; c < 5; c++) {
+                if (c == 3) continue;
+                ok &= rk_result_debt_int64(res, RK_DEBT_BEFORE, RK_DEBT_PRINCIPAL + c, &before[c]) == RK_OK;
+            }
+            check(!ok || (before[0] == a[BAL] && before[1] == a[PRI] && before[2] == a[INT] && before[4] == a[PEN]),
+                  "ledger: the as_of position (balance %" PRId64 ", overdue principal %" PRId64 ", interest %" PRId64
+                  ", penalty %" PRId64 ") differs from the plan's debt before (%" PRId64 ", %" PRId64 ", %" PRId64 ", %"
+                  PRId64 ")", a[BAL], a[PRI], a[INT], a[PEN], before[0], before[1], before[2], before[4]);
+            check(days_rc == RK_OK && days == dpd, "ledger: as_of days past due %" PRId64 " != %" PRId64, dpd, days);
+        }
+    }
+    return h;
+}
+
 /* Walks every getter of a result; returns a hash of everything read. */
 static uint64_t walk_result(const rk_result *res, int verify) {
     uint64_t h = 1469598103934665603ULL;
@@ -237,7 +354,7 @@ static uint64_t walk_result(const rk_result *res, int verify) {
             check(period >= 0, "row %zu: period %" PRId64, i, period);
             check(due && strlen(due) == 10, "row %zu: due date", i);
             check(kind && (!strcmp(kind, "installment") || !strcmp(kind, "down") || !strcmp(kind, "deferral") ||
-                           !strcmp(kind, "lump")), "row %zu: kind %s", i, kind ? kind : "(null)");
+                           !strcmp(kind, "lump") || !strcmp(kind, "prepay")), "row %zu: kind %s", i, kind ? kind : "(null)");
         }
         h = fnv(h, due); h = fnv(h, kind); h ^= (uint64_t)period;
         for (int c = RK_ROW_PAYMENT; c <= RK_ROW_BALANCE; c++) {
@@ -314,6 +431,7 @@ static uint64_t walk_result(const rk_result *res, int verify) {
                   payable - interest, debt[2][6]);
         }
     }
+    h ^= walk_ledger(res, verify, is_plan);
     if (verify) {
         int64_t v;
         check(rk_result_debt(res, 0, RK_DEBT_TOTAL) == NULL && rk_result_debt(res, RK_DEBT_AFTER + 1, RK_DEBT_TOTAL) == NULL &&
@@ -467,7 +585,21 @@ static void run_json_doc(rng_t *r, const request_t *q) {
         /* Plain digit strings sometimes as JSON numbers. */
         const char *v = q->value[i];
         if (*v && strspn(v, "0123456789.") == strlen(v) && below(r, 2)) appends(&doc, &len, &cap, v);
-        else json_string(&doc, &len, &cap, v);
+        else if (!strcmp(q->key[i], "payments") && below(r, 2)) {
+            /* Payments sometimes as an array, one text element per ';'-separated item. */
+            appends(&doc, &len, &cap, "[");
+            for (const char *item = v; ; ) {
+                const char *end = strchr(item, ';');
+                size_t n = end ? (size_t)(end - item) : strlen(item);
+                char one[256];
+                snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), item);
+                if (item != v) appends(&doc, &len, &cap, ", ");
+                json_string(&doc, &len, &cap, one);
+                if (!end) break;
+                item = end + 1;
+            }
+            appends(&doc, &len, &cap, "]");
+        } else json_string(&doc, &len, &cap, v);
     }
     appends(&doc, &len, &cap, "}");
     if (array) appends(&doc, &len, &cap, ", 7, {\"principal\": [1]}]");
@@ -481,7 +613,249 @@ static void run_json_doc(rng_t *r, const request_t *q) {
     rk_free(out); free(doc);
 }
 
+/* ---------- random payment histories (SPEC §9.2), with one bad item or none ---------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms). */
+static int64_t days_from_civil(int64_t y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+static void format_day(int64_t z, char out[11]) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    snprintf(out, 11, "%04d-%02d-%02d", (int)y, m, d);
+}
+
+/* One bad item that is the only fault of a history: it is always reported as its own number. */
+static void bad_item(rng_t *r, char *out, size_t cap, int64_t prev_day, int has_prev, int64_t start, int64_t as_of,
+                     int is_last, int for_loan) {
+    char day[11], before[11];
+    format_day(prev_day, day);
+    format_day(start - 1 - (int64_t)below(r, 30), before);
+    switch (below(r, 13)) {
+    case 0: snprintf(out, cap, "%.4s-13-01 5", day); break;                 /* no such month */
+    case 1: snprintf(out, cap, "%.7s-32 5", day); break;                    /* no such day */
+    case 2: snprintf(out, cap, "%s 0", day); break;                         /* zero */
+    case 3: snprintf(out, cap, "%s -5", day); break;                        /* negative */
+    case 4: snprintf(out, cap, "%s 5.123", day); break;                     /* more decimals than the scale */
+    case 5: snprintf(out, cap, "%s 5 prepaid", day); break;                 /* unknown word */
+    case 6: snprintf(out, cap, "%s", day); break;                           /* no amount */
+    case 7: snprintf(out, cap, "%s 5 prepay now", day); break;              /* a word too many */
+    case 8: snprintf(out, cap, "%s 1e3", day); break;                       /* exponent */
+    case 9: snprintf(out, cap, "%s", is_last ? "tomorrow 5" : ""); break;   /* empty (a trailing empty item is allowed) */
+    case 10:                                                                /* dated before the item before it */
+        if (has_prev && prev_day > start) { format_day(prev_day - 1 - (int64_t)below(r, 20), day); snprintf(out, cap, "%s 5", day); }
+        else snprintf(out, cap, "%s 5", before);                            /* or before the start */
+        break;
+    case 11:
+        if (is_last && !for_loan) { format_day(as_of + 1 + (int64_t)below(r, 40), day); snprintf(out, cap, "%s 5", day); }
+        else snprintf(out, cap, "%s,5", day);                               /* after as_of, or a comma */
+        break;
+    default: snprintf(out, cap, "%s 5\xff", day); break;                    /* garbage byte in the amount */
+    }
+}
+
+/* Random loans with random histories through rk_request_set("payments", ...) and through rk_run_json()
+   ("payments" as an array of strings and objects): a history with one bad item must fail with RK_INVALID,
+   field payments and a message "payments: item N: ..." naming that item, the same way in both; a good
+   one must compute, with a ledger that walk_ledger() checks and the JSON result agrees with. */
+static long payments_checks(long loans, uint64_t seed) {
+    rng_t r = { seed * 0xD1B54A32D192ED03ULL | 1 };
+    static const char *PMETHODS[] = { "annuity", "equal-principal", "interest-only", "bullet" };
+    long bad_histories = 0;
+    for (long t = 0; t < loans; t++) {
+        int for_loan = below(&r, 5) == 0;                  /* a loan with prepayments (9.1) instead of a plan */
+        int term = 3 + (int)below(&r, 58);
+        int64_t start = days_from_civil(2020, 1, 1) + (int64_t)below(&r, 2000);
+        int64_t as_of = for_loan ? start + 28L * term : start + (int64_t)below(&r, 31 * (uint64_t)term + 90);
+        int64_t principal = 100000 + (int64_t)below(&r, 10000000);
+        const char *method = for_loan ? "annuity" : PICK(&r, PMETHODS);
+        char start_s[11], as_of_s[11], principal_s[32], term_s[8], rate_s[16], grace_s[8];
+        format_day(start, start_s); format_day(as_of, as_of_s);
+        format_units(principal, 2, principal_s, sizeof principal_s);
+        snprintf(term_s, sizeof term_s, "%d", term);
+        snprintf(rate_s, sizeof rate_s, "%d.%d%%", (int)below(&r, 25), (int)below(&r, 10));
+        snprintf(grace_s, sizeof grace_s, "%d", (int)below(&r, 8));
+        const char *allocation = below(&r, 2) ? "installment" : "component";
+
+        /* Items, dates non-decreasing in [start, as_of] (after start for a loan), small enough that a
+           plan is never overpaid and a loan's prepayments never exceed its balance. */
+        int count = (int)below(&r, for_loan ? 3 : 9);
+        int bad = below(&r, 3) == 0 ? (int)below(&r, (size_t)count + 1) : -1;
+        int total = count + (bad >= 0);
+        char items[10][96];
+        int64_t day = start + for_loan, paid = 0;
+        /* a loan's prepayments fall in the first half of its term, where its balance is well above them */
+        int64_t span = (for_loan ? 14L * (term - 1) : as_of - start) / (total + 1) + 1;
+        for (int i = 0; i < total; i++) {
+            if (i == bad) {
+                bad_item(&r, items[i], sizeof items[i], day, i > 0, start, as_of, i == total - 1, for_loan);
+                continue;
+            }
+            day += (int64_t)below(&r, (size_t)span);
+            if (day > as_of) day = as_of;
+            int64_t cents = for_loan ? principal / 20 + (int64_t)below(&r, (size_t)(principal / 20))
+                                     : 1 + (int64_t)below(&r, (size_t)(principal / (2 * (total + 1))));
+            char when[11], amount[32];
+            format_day(day, when);
+            format_units(cents, 2, amount, sizeof amount);
+            snprintf(items[i], sizeof items[i], "%s %s%s", when, amount, for_loan || below(&r, 8) == 0 ? " prepay" : "");
+            paid += cents;
+        }
+        if (total == 0) continue;   /* no payments: a plan from direct arrears, not a history */
+
+        /* Key/value. */
+        char payments[1024] = "";
+        for (int i = 0; i < total; i++) {
+            size_t used = strlen(payments);
+            snprintf(payments + used, sizeof payments - used, "%s%s", i ? "; " : "", items[i]);
+        }
+        rk_request *req = NULL;
+        rk_request_new(&req);
+        rk_request_set(req, "principal", principal_s); rk_request_set(req, "rate", rate_s);
+        rk_request_set(req, "term", term_s); rk_request_set(req, "start", start_s);
+        rk_request_set(req, "method", method); rk_request_set(req, "allocation", allocation);
+        rk_request_set(req, "grace_days", grace_s);
+        const char *prepayment = below(&r, 2) ? "reduce-term" : "reduce-payment";
+        const char *compound = below(&r, 3) == 0 ? "true" : "false";
+        rk_request_set(req, "prepayment", prepayment);
+        if (!for_loan) {
+            rk_request_set(req, "as_of", as_of_s);
+            rk_request_set(req, "compound", compound);
+        }
+        int utf8 = bad >= 0 && strchr(items[bad], '\xff') != NULL;   /* refused by rk_request_set itself */
+        int set_rc = rk_request_set(req, "payments", payments);
+        check(utf8 ? set_rc == RK_INVALID && !strcmp(rk_request_errfield(req), "payments") : set_rc == RK_OK,
+              "history %ld: set payments: rc %d: %s", t, set_rc, rk_request_errmsg(req));
+        rk_result *res = NULL;
+        int rc = utf8 ? RK_INVALID : rk_compute(req, &res);
+        char want[32];
+        snprintf(want, sizeof want, "payments: item %d: ", bad + 1);
+        const char *msg = rk_request_errmsg(req);
+        if (bad >= 0) {
+            bad_histories++;
+            check(rc == RK_INVALID && !strcmp(rk_request_errfield(req), "payments") &&
+                  (utf8 || strncmp(msg, want, strlen(want)) == 0),
+                  "history %ld [%s]: want RK_INVALID '%s...', got rc %d: %s", t, payments, want, rc, msg);
+        } else {
+            check(set_rc == RK_OK && rc == RK_OK, "history %ld (%s, %s, as_of %s) [%s]: rc %d: %s", t,
+                  for_loan ? "loan" : "plan", method, as_of_s, payments, rc, msg);
+        }
+        int64_t days = -1;
+        if (res) {
+            walk_result(res, 1);
+            size_t n = rk_result_ledger_count(res);
+            if (for_loan) {
+                check(n == 0 && (size_t)count + (size_t)term >= rk_result_row_count(res), "loan with prepayments: %zu events", n);
+            } else {
+                /* every item is a payment or prepayment event, with its amount */
+                int64_t sum = 0;
+                size_t events = 0;
+                for (size_t i = 0; i < n; i++) {
+                    const char *kind = rk_ledger_kind(res, i);
+                    int64_t v = 0;
+                    if (kind && (!strcmp(kind, "payment") || !strcmp(kind, "prepayment")) &&
+                        rk_ledger_amount_int64(res, i, RK_LEDGER_AMOUNT, &v) == RK_OK) { sum += v; events++; }
+                }
+                check(events == (size_t)count && sum == paid, "history %ld: %zu payment events for %d items, %" PRId64
+                      " paid of %" PRId64, t, events, count, sum, paid);
+                check(n >= (size_t)count + 1 && !strcmp(rk_ledger_date(res, n - 1), as_of_s), "history %ld: as_of event", t);
+                check(rk_result_days_past_due(res, &days) == RK_OK, "history %ld: days past due", t);
+            }
+        }
+
+        /* The same history through rk_run_json, as an array of strings and objects. */
+        if (t % 2 == 0) {
+            char *doc = NULL; size_t len = 0, cap = 0;
+            appends(&doc, &len, &cap, "{\"principal\": ");
+            json_string(&doc, &len, &cap, principal_s);
+            appends(&doc, &len, &cap, ", \"rate\": "); json_string(&doc, &len, &cap, rate_s);
+            appends(&doc, &len, &cap, ", \"term\": "); appends(&doc, &len, &cap, term_s);
+            appends(&doc, &len, &cap, ", \"start\": "); json_string(&doc, &len, &cap, start_s);
+            appends(&doc, &len, &cap, ", \"method\": "); json_string(&doc, &len, &cap, method);
+            appends(&doc, &len, &cap, ", \"allocation\": "); json_string(&doc, &len, &cap, allocation);
+            appends(&doc, &len, &cap, ", \"grace_days\": "); appends(&doc, &len, &cap, grace_s);
+            appends(&doc, &len, &cap, ", \"prepayment\": "); json_string(&doc, &len, &cap, prepayment);
+            if (!for_loan) {
+                appends(&doc, &len, &cap, ", \"as_of\": "); json_string(&doc, &len, &cap, as_of_s);
+                appends(&doc, &len, &cap, ", \"compound\": "); appends(&doc, &len, &cap, compound);
+            }
+            appends(&doc, &len, &cap, ", \"payments\": [");
+            for (int i = 0; i < total; i++) {
+                if (i) appends(&doc, &len, &cap, ", ");
+                char date[64] = "", amount[64] = "", extra[16] = "", more[8] = "";
+                int words = sscanf(items[i], "%63s %63s %15s %7s", date, amount, extra, more);
+                /* a well-formed item (a bad one too, if its words fit an object) sometimes as an object */
+                if (words >= 2 && words <= 3 && (words == 2 || !strcmp(extra, "prepay")) && !strchr(items[i], '\xff') &&
+                    below(&r, 2)) {
+                    appends(&doc, &len, &cap, "{\"date\": "); json_string(&doc, &len, &cap, date);
+                    appends(&doc, &len, &cap, ", \"amount\": ");
+                    /* a whole amount sometimes as a JSON integer: 12.00 as 12 */
+                    size_t digits = strspn(amount, "0123456789");
+                    if (digits && (amount[digits] == 0 || !strcmp(amount + digits, ".00")) && below(&r, 2)) {
+                        amount[digits] = 0;
+                        appends(&doc, &len, &cap, amount);
+                    } else {
+                        json_string(&doc, &len, &cap, amount);
+                    }
+                    if (words == 3) appends(&doc, &len, &cap, ", \"prepay\": true");
+                    else if (below(&r, 3) == 0) appends(&doc, &len, &cap, ", \"prepay\": false");
+                    appends(&doc, &len, &cap, "}");
+                } else {
+                    json_string(&doc, &len, &cap, items[i]);
+                }
+            }
+            appends(&doc, &len, &cap, "]}");
+            char *out = NULL;
+            int jrc = rk_run_json(doc, len, &out, NULL);
+            if (bad >= 0 && strchr(items[bad], '\xff')) {
+                check(jrc == RK_FORMAT, "json history %ld: invalid UTF-8: rc %d", t, jrc);
+            } else if (bad >= 0) {
+                char field[64];
+                snprintf(field, sizeof field, "\"message\":\"%s", want);
+                check(jrc == RK_INVALID && out && strstr(out, "\"field\":\"payments\"") && strstr(out, field),
+                      "json history %ld: rc %d, want %s: %s", t, jrc, want, out ? out : "(null)");
+            } else if (rc == RK_OK && res) {
+                char total_s[96], days_s[48];
+                snprintf(total_s, sizeof total_s, "\"total_payable\":\"%s\"", rk_result_summary(res, RK_SUM_TOTAL_PAYABLE));
+                snprintf(days_s, sizeof days_s, "\n\"days_past_due\":%" PRId64 ",", days);
+                size_t events = 0;
+                for (const char *p = out; p && (p = strstr(p, "{\"date\":")); p++) events++;
+                check(jrc == RK_OK && out && strstr(out, total_s) && (for_loan || strstr(out, days_s)) &&
+                      events == rk_result_ledger_count(res), "json history %ld: rc %d, %zu events: %s", t, jrc, events,
+                      out ? out : "(null)");
+            }
+            rk_free(out); free(doc);
+        }
+        rk_result_free(res);
+        rk_request_free(req);
+    }
+    return bad_histories;
+}
+
 /* ---------- fixed checks ---------- */
+
+/* Clears a request and sets key/value pairs from a NULL-terminated list; every set must succeed. */
+static void set_pairs(rk_request *req, const char *const *pairs) {
+    rk_request_clear(req);
+    for (; pairs[0] && pairs[1]; pairs += 2) {
+        int rc = rk_request_set(req, pairs[0], pairs[1]);
+        check(rc == RK_OK, "set %s=%s: rc %d: %s", pairs[0], pairs[1], rc, rk_request_errmsg(req));
+    }
+}
+
+/* The loan of the README and of Excel's PMT example: 10,000.00 at 8% over 10 months, installment 1037.03. */
+#define EXCEL_LOAN "principal", "10000", "rate", "8%", "term", "10", "start", "2024-03-15"
 
 static void fixed_checks(void) {
     rk_request *req = NULL;
@@ -502,6 +876,14 @@ static void fixed_checks(void) {
     check(rk_request_errmsg(NULL) != NULL && rk_request_errfield(NULL) != NULL, "errmsg(NULL)");
     check(rk_request_errcode(NULL) == RK_MISUSE, "errcode(NULL)");
     check(rk_result_debt(NULL, RK_DEBT_BEFORE, RK_DEBT_TOTAL) == NULL, "debt(NULL)");
+    v = 42;
+    check(rk_result_days_past_due(NULL, &v) == RK_MISUSE && v == 0, "days past due(NULL)");
+    check(rk_result_days_past_due(NULL, NULL) == RK_MISUSE, "days past due(NULL, NULL)");
+    check(rk_result_ledger_count(NULL) == 0 && rk_ledger_date(NULL, 0) == NULL && rk_ledger_kind(NULL, 0) == NULL &&
+          rk_ledger_installment(NULL, 0) == -1 && rk_ledger_days_past_due(NULL, 0) == -1 &&
+          rk_ledger_amount(NULL, 0, RK_LEDGER_AMOUNT) == NULL, "ledger getters(NULL)");
+    check(rk_ledger_amount_int64(NULL, 0, RK_LEDGER_AMOUNT, &v) == RK_MISUSE, "ledger int64(NULL)");
+    check(strncmp(rk_errstr(RK_NODATA), "RK_NODATA", 9) == 0, "rk_errstr(RK_NODATA)");
     check(rk_result_debt_int64(NULL, RK_DEBT_BEFORE, RK_DEBT_TOTAL, &v) == RK_MISUSE, "debt int64(NULL)");
     res = (rk_result *)(uintptr_t)1;
     check(rk_compute(NULL, &res) == RK_MISUSE && res == NULL, "compute(NULL req)");
@@ -617,7 +999,102 @@ static void fixed_checks(void) {
     rk_request_set(req, "principal", "1");
     rk_request_set(req, "term", longv);
     check(rk_compute(req, &res) != RK_OK && !strcmp(rk_request_errfield(req), "term"), "100000-digit term");
+    /* Payments (SPEC §9.2), the worked example of the README: installment 1 (1037.03 due 2024-04-15) paid
+       half on time and half 5 days late; penalty round(518.51 x 12% x 5 / 360) = 0.86 owed on 04-20,
+       accrued interest on 04-25 round(9029.64 x 8% x 10 / 360) = 20.07, nothing overdue. */
+    set_pairs(req, (const char *const[]){ EXCEL_LOAN, "as_of", "2024-04-25",
+                                          "payments", "2024-04-15 518.52; 2024-04-20 519.37", "allocation", "installment",
+                                          "grace_days", "0", "prepayment", "reduce-term", NULL });
+    res = NULL;
+    check(rk_plan(req, &res) == RK_OK, "plan with payments: %s", rk_request_errmsg(req));
+    if (res) {
+        static const char *KINDS[] = { "due", "payment", "penalty", "payment", "as_of" };
+        check(rk_result_ledger_count(res) == 5, "ledger: %zu events", rk_result_ledger_count(res));
+        for (size_t i = 0; i < 5; i++) {
+            const char *kind = rk_ledger_kind(res, i);
+            check(kind && !strcmp(kind, KINDS[i]), "ledger %zu: kind %s, want %s", i, kind ? kind : "(null)", KINDS[i]);
+        }
+        check(rk_ledger_amount_int64(res, 2, RK_LEDGER_PENALTY, &v) == RK_OK && v == 86, "penalty 0.86");
+        check(!strcmp(rk_ledger_date(res, 2), "2024-04-20") && rk_ledger_installment(res, 2) == 1 &&
+              rk_ledger_days_past_due(res, 2) == 5, "penalty of installment 1 on 04-20, 5 days past due");
+        check(rk_ledger_amount_int64(res, 3, RK_LEDGER_PRINCIPAL, &v) == RK_OK && v == 51851, "518.51 principal paid late");
+        check(rk_ledger_amount_int64(res, 4, RK_LEDGER_OVERDUE, &v) == RK_OK && v == 0, "nothing overdue on as_of");
+        check(rk_result_debt_int64(res, RK_DEBT_BEFORE, RK_DEBT_ACCRUED_INTEREST, &v) == RK_OK && v == 2007, "accrued 20.07");
+        v = -1;
+        check(rk_result_days_past_due(res, &v) == RK_OK && v == 0, "days past due 0");
+        check(rk_ledger_amount(res, 0, RK_ROW_PAYMENT) == NULL && rk_ledger_amount(res, 0, RK_LEDGER_BALANCE + 1) == NULL,
+              "ledger amount with a row selector");
+        check(rk_ledger_amount_int64(res, 0, RK_LEDGER_AMOUNT, NULL) == RK_MISUSE, "ledger int64 NULL out");
+        walk_result(res, 1);
+        rk_result_free(res);
+    }
+    /* The same plan from paid_through has days past due but no ledger; from direct arrears, neither. */
+    rk_request_set(req, "payments", NULL);
+    rk_request_set(req, "as_of", "2024-06-20");
+    rk_request_set(req, "paid_through", "1");
+    res = NULL;
+    check(rk_plan(req, &res) == RK_OK && rk_result_ledger_count(res) == 0, "paid_through: %s", rk_request_errmsg(req));
+    check(rk_result_days_past_due(res, &v) == RK_OK && v == 36, "paid_through 1: 36 days past due (05-15 -> 06-20)");
+    rk_result_free(res);
+    set_pairs(req, (const char *const[]){ "as_of", "2024-06-20", "overdue_principal", "100", NULL });
+    res = NULL;
+    v = 42;
+    check(rk_plan(req, &res) == RK_OK && rk_result_days_past_due(res, &v) == RK_NODATA && v == 0 &&
+          rk_result_ledger_count(res) == 0, "direct arrears: RK_NODATA");
+    rk_result_free(res);
+    /* A loan with a prepayment (SPEC §9.1): a prepay row; no days past due, no ledger. */
+    set_pairs(req, (const char *const[]){ EXCEL_LOAN, "payments", "2024-06-01 3000 prepay", NULL });
+    res = NULL;
+    check(rk_schedule(req, &res) == RK_OK, "loan with a prepayment: %s", rk_request_errmsg(req));
+    check(rk_row_kind(res, 2) && !strcmp(rk_row_kind(res, 2), "prepay") && rk_row_period(res, 2) == 3, "prepay row");
+    check(rk_result_days_past_due(res, &v) == RK_MISUSE && rk_result_ledger_count(res) == 0, "a loan: no days past due");
+    rk_result_free(res);
+    rk_request_set(req, "payments", "2024-06-01 3000");
+    check(rk_schedule(req, &res) == RK_INVALID && !strcmp(rk_request_errfield(req), "payments") &&
+          !strncmp(rk_request_errmsg(req), "payments: item 1: ", 18), "a loan's plain item: %s", rk_request_errmsg(req));
     rk_request_free(req);
+
+    /* JSON payments: an array of text items and objects; bad elements are named by their number. */
+    static const struct { const char *payments; int rc; const char *fragment; } JSON_PAYMENTS[] = {
+        { "[\"2024-04-15 518.52\", {\"date\": \"2024-04-20\", \"amount\": \"519.37\"}]", RK_OK, "\"amount\":\"0.86\"" },
+        { "\"2024-04-15 518.52; 2024-04-20 519.37\"", RK_OK, "\"days_past_due\":0" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": 1037, \"prepay\": false}]", RK_OK, "\"amount\":\"1037.00\"" },
+        { "[{\"amount\": \"5000\", \"date\": \"2024-04-20\", \"prepay\": true}]", RK_OK, "\"kind\":\"prepayment\"" },
+        { "[]", RK_OK, "\"days_past_due\":null" },   /* no payments: the arrears are given directly */
+        { "[\"2024-04-15 518.52\", {\"date\": \"2024-04-20\", \"amount\": 519.37}]", RK_INVALID,
+          "payments: item 2: amount 519.37 is a JSON number with a fraction" },
+        { "[{\"date\": \"2024-04-20\", \"amount\": 5e2}]", RK_INVALID, "payments: item 1: amount 5e2 is a JSON number" },
+        { "[\"2024-04-15 5\", \"2024-04-16 5; 2024-04-17 5\"]", RK_INVALID, "payments: item 2: " },
+        { "[\"2024-04-15 5\", \"\"]", RK_INVALID, "payments: item 2: empty" },
+        { "[\"2024-04-15 5\", 7]", RK_INVALID, "payments: item 2: must be a string" },
+        { "[[\"2024-04-15 5\"]]", RK_INVALID, "payments: item 1: must be a string" },
+        { "[{\"date\": \"2024-04-15\"}]", RK_INVALID, "payments: item 1: no \\\"amount\\\"" },
+        { "[{\"amount\": \"5\"}]", RK_INVALID, "payments: item 1: no \\\"date\\\"" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": \"5\", \"amount\": \"6\"}]", RK_INVALID, "payments: item 1: duplicate" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": \"5\", \"note\": \"x\"}]", RK_INVALID, "payments: item 1: unknown member 'note'" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": \"5\", \"prepay\": \"yes\"}]", RK_INVALID, "payments: item 1: prepay must be" },
+        { "[{\"date\": 20240415, \"amount\": \"5\"}]", RK_INVALID, "payments: item 1: date must be a string" },
+        { "[{\"date\": \"2024-04-15 5\", \"amount\": \"prepay\"}]", RK_INVALID, "payments: item 1: date '2024-04-15 5'" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": \"5;2024-04-16 5\"}]", RK_INVALID, "payments: item 1: amount" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": true}]", RK_INVALID, "payments: item 1: amount must be" },
+        { "[\"2024-04-15 5\", {\"date\": \"2024-04-31\", \"amount\": \"5\"}]", RK_INVALID, "payments: item 2: \\\"2024-04-31 5\\\": no such date" },
+        { "[\"2024-04-15 5\", {\"date\": \"2024-04-01\", \"amount\": \"5\"}]", RK_INVALID, "payments: item 2: " },
+        { "[\"2024-04-15 5\", \"2024-04-26 5\"]", RK_INVALID, "payments: item 2: \\\"2024-04-26 5.00\\\": after as_of" },
+        { "[{\"date\": \"2024-04-15\", \"amount\": -5}]", RK_INVALID, "payments: item 1: " },
+        { "{\"date\": \"2024-04-15\", \"amount\": \"5\"}", RK_INVALID, "payments: must be an array" },
+    };
+    for (size_t i = 0; i < sizeof JSON_PAYMENTS / sizeof JSON_PAYMENTS[0]; i++) {
+        char doc[512];
+        snprintf(doc, sizeof doc, "{\"principal\": \"10000\", \"rate\": \"8%%\", \"term\": 10, \"start\": \"2024-03-15\", "
+                 "\"as_of\": \"2024-04-25\", \"payments\": %s}", JSON_PAYMENTS[i].payments);
+        char *o = NULL;
+        int rc = rk_run_json(doc, strlen(doc), &o, NULL);
+        check(rc == JSON_PAYMENTS[i].rc && o && strstr(o, JSON_PAYMENTS[i].fragment) &&
+              (rc == RK_OK || strstr(o, "\"field\":\"payments\"")),
+              "json payments %zu: rc %d, want %d and %s: %s", i, rc, JSON_PAYMENTS[i].rc, JSON_PAYMENTS[i].fragment,
+              o ? o : "(null)");
+        rk_free(o);
+    }
 
     /* JSON edge cases. */
     static const char *JSON_DOCS[] = {
@@ -658,7 +1135,8 @@ static void fixed_checks(void) {
                     "\"waived\":{\"principal\":\"0.00\",\"overdue_principal\":\"0.00\",\"overdue_interest\":\"144.09\","
                     "\"accrued_interest\":\"5.91\",\"penalty\":\"16.67\",\"fees\":\"0.00\",\"total\":\"166.67\"},"
                     "\"after\":{\"principal\":\"5977.91\",\"overdue_principal\":\"1632.89\",\"overdue_interest\":\"0.00\","
-                    "\"accrued_interest\":\"4.05\",\"penalty\":\"0.00\",\"fees\":\"0.00\",\"total\":\"7614.85\"}}}"),
+                    "\"accrued_interest\":\"4.05\",\"penalty\":\"0.00\",\"fees\":\"0.00\",\"total\":\"7614.85\"}},\n"
+                    "\"days_past_due\":36}"),
           "json plan debt: rc %d, %s", plan_rc, o ? o : "(null)");
     rk_free(o);
 }
@@ -697,6 +1175,8 @@ int main(int argc, char **argv) {
 
     fixed_checks();
     long fixed_failures = failures;
+    long payment_loans = random_requests / 20 < 300 ? 300 : random_requests / 20;
+    long bad_histories = payments_checks(payment_loans, seed);
 
     rng_t r = { seed * 0x9E3779B97F4A7C15ULL | 1 };
     request_t q;
@@ -727,8 +1207,9 @@ int main(int argc, char **argv) {
 
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("robustness: %ld checks, %ld failed (%ld in fixed checks); %ld random requests (%ld ok, %ld RK_INVALID, "
-           "%ld RK_RANGE) + %ld CSV and %ld JSON documents + %d threads x %d requests; %.1f s CPU\n",
+           "%ld RK_RANGE) + %ld CSV and %ld JSON documents + %d threads x %d requests; "
+           "%ld payment histories (%ld with a bad item); %.1f s CPU\n",
            checks, failures, fixed_failures, random_requests, ok, invalid, range, csv_docs, json_docs, THREADS,
-           thread_requests, secs);
+           thread_requests, payment_loans, bad_histories, secs);
     return failures == 0 ? 0 : 1;
 }

@@ -62,6 +62,28 @@ static void print_debt(const rk_result *plan) {
     printf("amount financed %" PRId64 " minor units (%s)\n\n", financed, rk_errstr(rc));
 }
 
+/* The ledger of a plan replayed from its payments (SPEC §9.2), one line per event. */
+static void print_ledger(const rk_result *plan) {
+    static const int COLUMNS[] = { RK_LEDGER_AMOUNT, RK_LEDGER_PENALTY, RK_LEDGER_INTEREST, RK_LEDGER_PRINCIPAL,
+                                   RK_LEDGER_CREDIT, RK_LEDGER_OVERDUE, RK_LEDGER_BALANCE };
+    printf("%-10s  %-10s  %2s  %9s  %7s  %8s  %9s  %7s  %9s  %9s  %3s\n", "date", "kind", "#", "amount", "penalty",
+           "interest", "principal", "credit", "overdue", "balance", "dpd");
+    for (size_t i = 0; i < rk_result_ledger_count(plan); i++) {
+        char installment[24] = "";
+        if (rk_ledger_installment(plan, i) > 0) snprintf(installment, sizeof installment, "%" PRId64, rk_ledger_installment(plan, i));
+        printf("%-10s  %-10s  %2s", rk_ledger_date(plan, i), rk_ledger_kind(plan, i), installment);
+        for (size_t c = 0; c < sizeof COLUMNS / sizeof COLUMNS[0]; c++) {
+            static const int WIDTH[] = { 9, 7, 8, 9, 7, 9, 9 };
+            printf("  %*s", WIDTH[c], rk_ledger_amount(plan, i, COLUMNS[c]));
+        }
+        printf("  %3" PRId64 "\n", rk_ledger_days_past_due(plan, i));
+    }
+    int64_t days = -1;
+    int rc = rk_result_days_past_due(plan, &days);
+    printf("days past due on as_of: %" PRId64 " (%s)\n", days, rk_errstr(rc));
+    printf("accrued interest on as_of: %s\n\n", rk_result_debt(plan, RK_DEBT_BEFORE, RK_DEBT_ACCRUED_INTEREST));
+}
+
 int main(void) {
     printf("repaykernel %s (header %s)\n\n", rk_version(), RK_VERSION);
     if (rk_version_number() != RK_VERSION_NUMBER) {
@@ -107,6 +129,31 @@ int main(void) {
     print_result("Negotiated plan", plan);
     print_debt(plan);
     rk_result_free(plan);
+
+    /* Payments instead of paid_through: 10,000.00 at 8% over 10 months from 2024-03-15 (installment
+       1037.03); the first installment paid half on its due date and the rest 5 days late. The arrears on
+       2024-04-25 come from replaying the payments; the ledger shows the penalty of the 5 late days. */
+    rk_request_clear(req);
+    set(req, "id", "paid-late");
+    set(req, "principal", "10000");
+    set(req, "rate", "8%");
+    set(req, "term", "10");
+    set(req, "start", "2024-03-15");
+    set(req, "as_of", "2024-04-25");
+    set(req, "payments", "2024-04-15 518.52; 2024-04-20 519.37");
+    rc = rk_plan(req, &plan);
+    if (rc != RK_OK) {
+        fprintf(stderr, "plan with payments: %s (%s)\n", rk_request_errmsg(req), rk_errstr(rc));
+        return 1;
+    }
+    printf("Ledger of %s\n", rk_result_id(plan));
+    print_ledger(plan);
+    rk_result_free(plan);
+    /* A bad item is named by its number. */
+    set(req, "payments", "2024-04-15 518.52; 2024-04-31 519.37");
+    rc = rk_plan(req, &plan);
+    printf("bad payments: %s, field '%s': %s\n\n", rk_errstr(rc), rk_request_errfield(req), rk_request_errmsg(req));
+    if (rc != RK_INVALID) return 1;
 
     /* An error names the field at fault. */
     rk_request_clear(req);

@@ -32,7 +32,7 @@
  *       -lgmp -lm -lpthread \
  *       -Wl,-rpath,/opt/swift/usr/lib/swift/linux -o app
  *
- * Python: bindings/python/repaykernel.py loads librepaykernel.so with ctypes.
+ * Python: the package in bindings/python (repaykernel) loads librepaykernel.so with ctypes.
  *
  * CONVENTIONS (read once, they hold for every function below)
  *
@@ -98,12 +98,19 @@ extern "C" {
  * The version of this header, as text and as MAJOR*1000000 + MINOR*1000 + PATCH.
  * 1.1.0 added rk_request_errcode(), rk_result_debt(), rk_result_debt_int64()
  * and the "debt" member of rk_run_json()'s plan results.
+ * 1.2.0 added payments (SPEC §9: the keys payments, prepayment, allocation,
+ * grace_days, and a JSON array for "payments"), the status code RK_NODATA,
+ * rk_result_days_past_due(), the ledger of a plan replayed from its payments
+ * (rk_result_ledger_count(), rk_ledger_date(), rk_ledger_kind(),
+ * rk_ledger_installment(), rk_ledger_days_past_due(), rk_ledger_amount(),
+ * rk_ledger_amount_int64()), and the "days_past_due" and "ledger" members of
+ * rk_run_json()'s plan results.
  */
-#define RK_VERSION        "1.1.0"
+#define RK_VERSION        "1.2.0"
 #define RK_VERSION_MAJOR  1
-#define RK_VERSION_MINOR  1
+#define RK_VERSION_MINOR  2
 #define RK_VERSION_PATCH  0
-#define RK_VERSION_NUMBER 1001000
+#define RK_VERSION_NUMBER 1002000
 
 /**
  * The version of the linked library, to compare with RK_VERSION_NUMBER
@@ -132,6 +139,7 @@ const char *rk_version(void);
 #define RK_MISUSE   5  /* API misuse: NULL handle or output pointer, row index or selector out of range */
 #define RK_NOMEM    6  /* memory allocation failed */
 #define RK_PARTIAL  7  /* rk_run_*: the output is complete, but at least one row has status=error */
+#define RK_NODATA   8  /* the result holds no such value: days past due of arrears given directly (since 1.2.0) */
 
 /**
  * A static English description of a status code ("RK_RANGE: value out of
@@ -188,8 +196,22 @@ void rk_request_free(rk_request *req);
  *   as_of, paid_through, overdue_principal, overdue_interest,
  *   accrued_interest, penalty, fees, markup, compound, waive_penalty,
  *   waive_interest, waive_fees, capitalize, down_payment, defer_months,
- *   deferral_interest, then, installments, plan_method, plan_rate, max_term.
+ *   deferral_interest, then, installments, plan_method, plan_rate, max_term;
+ *   payments (SPEC §9, since 1.2.0; on a loan or a plan): payments,
+ *   prepayment, allocation, grace_days.
  *   `id` is optional here (default "loan", or "plan" with as_of).
+ *
+ * Payments are one value, the items of SPEC §9 separated by ';', each
+ * "DATE AMOUNT" (a payment) or "DATE AMOUNT prepay" (a prepayment, 提前还款),
+ * dates non-decreasing, amounts > 0 at the request's scale:
+ *     rk_request_set(req, "payments", "2024-04-15 518.52; 2024-04-20 519.37");
+ * On a loan (no as_of) every item must be `prepay`: the result is the
+ * schedule with its `prepay` rows (SPEC §9.1). On a plan (with as_of, instead
+ * of paid_through or direct arrears) the history is replayed up to as_of and
+ * gives the arrears (SPEC §9.2); the replay's ledger is then readable with
+ * rk_result_ledger_count() and rk_ledger_*(). A bad item fails rk_compute()
+ * with RK_INVALID, field "payments" and a message naming the item:
+ * "payments: item 2: \"2024-13-01 500\": ...".
  *
  * Returns RK_OK; RK_INVALID for an unknown or empty key (the message
  * suggests the closest key) or a key or value that is not valid UTF-8;
@@ -310,7 +332,10 @@ int64_t rk_row_period(const rk_result *res, size_t row);
 /** The due date of a row, "YYYY-MM-DD"; NULL when res is NULL or row is out of range. */
 const char *rk_row_due_date(const rk_result *res, size_t row);
 
-/** The kind of a row: "installment", "down", "deferral" or "lump"; NULL as above. */
+/**
+ * The kind of a row: "installment", "down", "deferral", "lump", or "prepay"
+ * (a loan's prepayment, SPEC §9.1); NULL as above.
+ */
 const char *rk_row_kind(const rk_result *res, size_t row);
 
 /**
@@ -401,6 +426,105 @@ const char *rk_result_debt(const rk_result *res, int stage, int component);
 int rk_result_debt_int64(const rk_result *res, int stage, int component, int64_t *out);
 
 /* ------------------------------------------------------------------------
+ * Days past due and the payment ledger (since 1.2.0).
+ *
+ * A plan whose arrears come from its payments (the key `payments` with
+ * as_of, SPEC §9.2) keeps the ledger of its replay: one event per line, in
+ * order, read like the rows above. The last event is always the position at
+ * as_of (kind "as_of"), so such a plan has at least one event; every other
+ * result (a loan, a loan with prepayments, a plan from paid_through or from
+ * direct arrears) has none.
+ *
+ *     size_t n = rk_result_ledger_count(plan);
+ *     for (size_t i = 0; i < n; i++)
+ *         printf("%s %-10s %10s  overdue %s  %" PRId64 " days\n",
+ *                rk_ledger_date(plan, i), rk_ledger_kind(plan, i),
+ *                rk_ledger_amount(plan, i, RK_LEDGER_AMOUNT),
+ *                rk_ledger_amount(plan, i, RK_LEDGER_OVERDUE),
+ *                rk_ledger_days_past_due(plan, i));
+ *
+ * Every getter only reads (any number of threads at once); strings are
+ * owned by the result and valid until rk_result_free(res).
+ * ------------------------------------------------------------------------ */
+
+/**
+ * Days past due (逾期天数) on as_of in *out: the days since the oldest
+ * installment not paid in full fell due, 0 when nothing is overdue (an
+ * installment due on as_of itself is not overdue yet). Available for a plan
+ * whose arrears come from payments or from paid_through.
+ * Returns RK_OK; RK_NODATA for a plan whose arrears were given directly
+ * (overdue_principal, ...: nothing says when they fell due; *out is then 0);
+ * RK_MISUSE when res or out is NULL or res is not a plan (*out is 0 when
+ * out is not NULL).
+ */
+int rk_result_days_past_due(const rk_result *res, int64_t *out);
+
+/**
+ * The number of ledger events: at least 1 for a plan replayed from its
+ * payments, 0 for any other result or a NULL res.
+ */
+size_t rk_result_ledger_count(const rk_result *res);
+
+/** The date of event `i` (0-based, < rk_result_ledger_count()), "YYYY-MM-DD"; NULL when res is NULL or i is out of range. */
+const char *rk_ledger_date(const rk_result *res, size_t i);
+
+/**
+ * The kind of event `i`; NULL as rk_ledger_date():
+ *   "due"         an installment falls due: AMOUNT its payment, INTEREST and
+ *                 PRINCIPAL what it owes;
+ *   "penalty"     penalty (罚息) on an installment becomes owed: AMOUNT and
+ *                 PENALTY the penalty;
+ *   "credit"      credit settles what fell due: AMOUNT the credit used,
+ *                 split into PENALTY, INTEREST, PRINCIPAL by the allocation;
+ *   "payment"     a payment: AMOUNT received, split by the allocation (the
+ *                 rest becomes credit);
+ *   "prepayment"  a prepayment: what is due, then accrued interest and
+ *                 principal (the rest becomes credit);
+ *   "as_of"       the position at as_of: AMOUNT 0, PENALTY, INTEREST and
+ *                 PRINCIPAL what is overdue and unpaid.
+ */
+const char *rk_ledger_kind(const rk_result *res, size_t i);
+
+/**
+ * The installment (period 1, 2, ...) that event `i` concerns, for "due" and
+ * "penalty" events; 0 for the other kinds; -1 when res is NULL or i is out
+ * of range.
+ */
+int64_t rk_ledger_installment(const rk_result *res, size_t i);
+
+/**
+ * Days past due after event `i` (the days since the oldest installment not
+ * paid in full fell due, up to the event's date; 0 when none); for the last
+ * event ("as_of") the same as rk_result_days_past_due(). -1 when res is
+ * NULL or i is out of range.
+ */
+int64_t rk_ledger_days_past_due(const rk_result *res, size_t i);
+
+/* Amount columns of a ledger event, for rk_ledger_amount() and rk_ledger_amount_int64(). */
+#define RK_LEDGER_AMOUNT     201  /* the amount of the event (see rk_ledger_kind) */
+#define RK_LEDGER_PENALTY    202  /* penalty paid, or owed for "penalty" and "as_of" */
+#define RK_LEDGER_INTEREST   203  /* interest paid, or owed for "due" and "as_of" */
+#define RK_LEDGER_PRINCIPAL  204  /* principal paid, or owed for "due" and "as_of" */
+#define RK_LEDGER_CREDIT     205  /* credit held after the event */
+#define RK_LEDGER_OVERDUE    206  /* penalty, interest and principal due and unpaid after the event */
+#define RK_LEDGER_BALANCE    207  /* principal not yet due after the event */
+
+/**
+ * An amount of ledger event `i` (column: RK_LEDGER_*) as decimal text with
+ * exactly `scale` decimals, any magnitude; NULL when res is NULL or i or
+ * column is out of range.
+ */
+const char *rk_ledger_amount(const rk_result *res, size_t i, int column);
+
+/**
+ * An amount of ledger event `i` as a count of minor units in *out.
+ * Returns RK_OK; RK_RANGE when it does not fit int64_t (*out is then 0; use
+ * rk_ledger_amount()); RK_MISUSE when res or out is NULL or i or column is
+ * out of range.
+ */
+int rk_ledger_amount_int64(const rk_result *res, size_t i, int column, int64_t *out);
+
+/* ------------------------------------------------------------------------
  * Whole-request entry points, for the thinnest bindings: text in, text out.
  * Both are reentrant and keep no state between calls.
  * ------------------------------------------------------------------------ */
@@ -440,6 +564,19 @@ int rk_run_csv(const char *csv, size_t csv_len,
  * binary float: 10000.50 is the amount 10000.50), booleans (for compound),
  * or null (the default).
  *   {"principal": "10000", "rate": "12%", "term": 12, "start": "2024-01-15"}
+ * "payments" (since 1.2.0) may also be an array, one element per item, each
+ * either the item's text or an object:
+ *   "payments": ["2024-04-15 518.52",
+ *                {"date": "2024-04-20", "amount": "519.37"},
+ *                {"date": "2024-06-01", "amount": 3000, "prepay": true}]
+ * An object has "date" (a string), "amount" (a string, or a JSON integer
+ * taken as its literal text: 3000 is 3000.00) and optionally "prepay" (a
+ * boolean or null), nothing else. A payment amount that is a JSON number
+ * with a fraction or an exponent (518.52, 5e2) is refused: a JSON encoder may
+ * have produced it from a binary float; write it as a string ("518.52").
+ * A text element holds one item (no ';'). [] is the same as no payments.
+ * A bad element fails the request with RK_INVALID, field "payments" and a
+ * message naming it: "payments: item 3: ...", counting from 1.
  *
  * Output (*result, NUL-terminated, release with rk_free()): for each
  * request, in input order,
@@ -458,6 +595,15 @@ int rk_run_csv(const char *csv, size_t csv_len,
  *    {"principal": "900.00", "overdue_principal": "200.00",
  *     "overdue_interest": "21.00", "accrued_interest": "1.50",
  *     "penalty": "2.05", "fees": "0.00", "total": "1124.55"}
+ * then (since 1.2.0) "days_past_due": the value of rk_result_days_past_due()
+ * (an integer; null for arrears given directly), and, for a plan replayed
+ * from its payments, its ledger (rk_ledger_*()), one object per event:
+ *    "ledger": [{"date": "2024-04-15", "kind": "due", "installment": 1,
+ *                "amount": "1037.03", "penalty": "0.00", "interest": "66.67",
+ *                "principal": "970.36", "credit": "0.00",
+ *                "overdue": "1037.03", "balance": "9029.64",
+ *                "days_past_due": 0}, ...]
+ * ("installment" is null for the kinds other than "due" and "penalty").
  * or, for a request that failed,
  *   {"id": "loan", "status": "error",
  *    "error": {"code": 2, "name": "RK_INVALID", "field": "principal",

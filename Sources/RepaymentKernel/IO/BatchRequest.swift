@@ -93,11 +93,27 @@ public struct BatchColumns: Sendable {
 
     /// Parses one data row into a request; errors name the column.
     public func request(from fields: [String]) throws(KernelError) -> BatchRequest {
+        try read(fields, recordLedger: false).request
+    }
+
+    /// Parses one data row as ``request(from:)`` does and, for a plan row whose
+    /// arrears come from `payments` (SPEC §9.2), also returns the replay that
+    /// gave them, with its ledger recorded (`PaymentReplay.events`) and its
+    /// days past due; `replay` is nil for every other row. The request is the
+    /// same as ``request(from:)``'s. The C API uses this to expose the ledger;
+    /// the batch path keeps ``request(from:)``, which records none.
+    public func requestWithReplay(from fields: [String]) throws(KernelError) -> (request: BatchRequest, replay: PaymentReplay?) {
+        try read(fields, recordLedger: true)
+    }
+
+    private func read(_ fields: [String], recordLedger: Bool) throws(KernelError) -> (request: BatchRequest, replay: PaymentReplay?) {
         guard fields.count == names.count else {
             throw KernelError(field: "row", "has \(fields.count) cells but the header has \(names.count)")
         }
         guard !fields[idColumn].isEmpty else { throw KernelError.required("id") }
-        return try RowReader(columns: self, fields: fields).request()
+        var replay: PaymentReplay? = nil
+        let request = try RowReader(columns: self, fields: fields, recordLedger: recordLedger).request(replay: &replay)
+        return (request, replay)
     }
 }
 
@@ -105,6 +121,8 @@ public struct BatchColumns: Sendable {
 private struct RowReader {
     let columns: BatchColumns
     let fields: [String]
+    /// Whether a plan row with `payments` keeps its replay's ledger (``BatchColumns/requestWithReplay(from:)``).
+    let recordLedger: Bool
 
     func cell(_ column: Column) -> String? {
         columns.cell(fields, column.rawValue)
@@ -158,7 +176,8 @@ private struct RowReader {
         return try parse(s, name)
     }
 
-    func request() throws(KernelError) -> BatchRequest {
+    /// The row's request; `replay` receives the replay of a plan row with `payments` when `recordLedger` is set.
+    func request(replay replayOut: inout PaymentReplay?) throws(KernelError) -> BatchRequest {
         // Settings shared by loans and plans.
         let scale = try whole(.scale, min: 0) ?? 2
         guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: '\(cell(.scale)!)'") }
@@ -184,9 +203,12 @@ private struct RowReader {
             let loan = try loan(scale: scale, rounding: rounding, basis: basis)
             let markup = try rate(.markup) ?? .defaultPenaltyMarkup
             let compound = try choice(.compound) { (s, f) throws(KernelError) in try CellParser.boolean(s, field: f) } ?? false
-            arrears = try ArrearsSnapshot(loan: loan, payments: history, asOf: asOf, allocation: payment.allocation,
-                                          prepayment: payment.prepayment, graceDays: payment.graceDays,
-                                          markup: markup, compound: compound, fees: fees)
+            // The same arrears as ArrearsSnapshot(loan:payments:...), which is this replay without a ledger.
+            let replay = try PaymentReplay(loan: loan, history: history, asOf: asOf, allocation: payment.allocation,
+                                           prepayment: payment.prepayment, graceDays: payment.graceDays,
+                                           markup: markup, compound: compound, fees: fees, recordLedger: recordLedger)
+            arrears = replay.arrears
+            if recordLedger { replayOut = replay }
         } else if let paidThrough = try whole(.paid_through, min: 0) {
             for column in [Column.overdue_principal, .overdue_interest, .accrued_interest, .penalty] where cell(column) != nil {
                 throw KernelError(field: column.name, "not allowed with paid_through (the arrears are derived from the loan)")

@@ -24,9 +24,19 @@ Exact repayment schedules and negotiated plans; every amount is a
     except rk.RepayKernelError as e:
         print(e.field, e.message)   # principal  principal: must not be negative: '-3.20'
 
+    # What was actually paid (SPEC §9.2): the arrears replayed from the payments, and the ledger.
+    book = rk.ledger(principal="10000", rate="8%", term=10, start="2024-03-15", as_of="2024-04-25",
+                     payments=[("2024-04-15", Decimal("518.52")), ("2024-04-20", Decimal("519.37"))])
+    book.events[2]                  # LedgerEvent(date(2024, 4, 20), 'penalty', installment=1, amount=Decimal('0.86'), ...)
+    book.days_past_due              # 0
+    book.arrears.accrued_interest   # Decimal('20.07')
+
 Keyword arguments are the columns of the batch CSV contract (SPEC §7); values
 may be ``str`` (the cell text), ``int``, ``Decimal``, ``bool``,
 ``datetime.date`` or ``None`` (the default). A ``float`` is refused.
+``payments`` may also be a list of items: ``(date, amount)``, ``(date,
+amount, "prepay")``, ``{"date": ..., "amount": ..., "prepay": True}`` or
+``"DATE AMOUNT [prepay]"`` strings.
 
 The library is looked up when the package is imported, in this order (the
 first that applies wins; ``library_path`` says which was loaded):
@@ -54,15 +64,16 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union, overload
 
 __all__ = [
-    "RepayKernelError", "Row", "Summary", "DebtComponents", "Debt", "Result", "BatchOutput",
-    "schedule", "plan", "compute", "run_csv", "run_json", "version", "library_path", "LIBRARY_NAME",
-    "RK_OK", "RK_ERROR", "RK_INVALID", "RK_RANGE", "RK_FORMAT", "RK_MISUSE", "RK_NOMEM", "RK_PARTIAL",
+    "RepayKernelError", "Row", "Summary", "DebtComponents", "Debt", "LedgerEvent", "Result", "Ledger",
+    "BatchOutput", "schedule", "plan", "compute", "ledger", "run_csv", "run_json", "version", "library_path",
+    "LIBRARY_NAME", "RK_OK", "RK_ERROR", "RK_INVALID", "RK_RANGE", "RK_FORMAT", "RK_MISUSE", "RK_NOMEM",
+    "RK_PARTIAL", "RK_NODATA",
 ]
 
 # Status codes (pinned in repaykernel.h).
-RK_OK, RK_ERROR, RK_INVALID, RK_RANGE, RK_FORMAT, RK_MISUSE, RK_NOMEM, RK_PARTIAL = range(8)
+RK_OK, RK_ERROR, RK_INVALID, RK_RANGE, RK_FORMAT, RK_MISUSE, RK_NOMEM, RK_PARTIAL, RK_NODATA = range(9)
 _STATUS_NAMES = {0: "RK_OK", 1: "RK_ERROR", 2: "RK_INVALID", 3: "RK_RANGE", 4: "RK_FORMAT",
-                 5: "RK_MISUSE", 6: "RK_NOMEM", 7: "RK_PARTIAL"}
+                 5: "RK_MISUSE", 6: "RK_NOMEM", 7: "RK_PARTIAL", 8: "RK_NODATA"}
 
 # Selectors (repaykernel.h).
 _ROW_COLUMNS = {"payment": 1, "principal": 2, "interest": 3, "carried": 4, "balance": 5}
@@ -71,6 +82,8 @@ _SUMMARY_FIELDS = {"total_payable": 101, "total_interest": 102, "waived_penalty"
 _DEBT_STAGES = {"before": 1, "waived": 2, "after": 3}
 _DEBT_COMPONENTS = {"principal": 11, "overdue_principal": 12, "overdue_interest": 13, "accrued_interest": 14,
                     "penalty": 15, "fees": 16, "total": 17}
+_LEDGER_COLUMNS = {"amount": 201, "penalty": 202, "interest": 203, "principal": 204, "credit": 205, "overdue": 206,
+                   "balance": 207}
 
 
 LIBRARY_NAME = "librepaykernel.so"
@@ -170,6 +183,14 @@ _declare("rk_result_summary", _vp, _vp, _int)
 _declare("rk_result_summary_int64", _int, _vp, _int, _i64p)
 _declare("rk_result_debt", _vp, _vp, _int, _int)
 _declare("rk_result_debt_int64", _int, _vp, _int, _int, _i64p)
+_declare("rk_result_days_past_due", _int, _vp, _i64p)
+_declare("rk_result_ledger_count", _sz, _vp)
+_declare("rk_ledger_date", _vp, _vp, _sz)
+_declare("rk_ledger_kind", _vp, _vp, _sz)
+_declare("rk_ledger_installment", ctypes.c_int64, _vp, _sz)
+_declare("rk_ledger_days_past_due", ctypes.c_int64, _vp, _sz)
+_declare("rk_ledger_amount", _vp, _vp, _sz, _int)
+_declare("rk_ledger_amount_int64", _int, _vp, _sz, _int, _i64p)
 _declare("rk_run_csv", _int, ctypes.c_char_p, _sz, _vpp, _szp, _vpp, _szp, _vpp)
 _declare("rk_run_json", _int, ctypes.c_char_p, _sz, _vpp, _szp)
 
@@ -262,14 +283,46 @@ class Debt:
     after: DebtComponents
 
 
+@dataclass(frozen=True)
+class LedgerEvent:
+    """One event of a payment replay (SPEC §9.2), and where things stood after it.
+
+    ``kind``: ``due`` (an installment falls due: ``amount`` its payment,
+    ``interest`` and ``principal`` what it owes), ``penalty`` (penalty on an
+    installment becomes owed), ``credit`` (credit settles what fell due),
+    ``payment``, ``prepayment`` (``amount`` received, split into ``penalty``,
+    ``interest``, ``principal`` paid; the rest becomes credit), ``as_of`` (the
+    position at as_of: ``penalty``, ``interest``, ``principal`` overdue).
+    ``installment`` is the period for ``due`` and ``penalty``, else None;
+    ``credit``, ``overdue`` (penalty + interest + principal due and unpaid),
+    ``balance`` (principal not yet due) and ``days_past_due`` are after the event."""
+    date: datetime.date
+    kind: str
+    installment: Optional[int]
+    amount: decimal.Decimal
+    penalty: decimal.Decimal
+    interest: decimal.Decimal
+    principal: decimal.Decimal
+    credit: decimal.Decimal
+    overdue: decimal.Decimal
+    balance: decimal.Decimal
+    days_past_due: int
+
+
 class Result(Sequence[Row]):
     """A computed schedule or plan: a sequence of ``Row``, plus ``summary``,
-    ``id``, ``is_plan``, ``scale`` and, for a plan, ``debt`` (None for a loan)."""
+    ``id``, ``is_plan``, ``scale`` and, for a plan, ``debt`` (None for a loan),
+    ``days_past_due`` (None for a loan and for arrears given directly) and
+    ``ledger`` (the ``LedgerEvent`` list of a plan replayed from its payments;
+    empty otherwise)."""
 
     def __init__(self, id: str, is_plan: bool, scale: int, rows: list[Row], summary: Summary,
-                 debt: Optional[Debt] = None):
+                 debt: Optional[Debt] = None, days_past_due: Optional[int] = None,
+                 ledger: Optional[list[LedgerEvent]] = None):
         self.id, self.is_plan, self.scale, self.rows, self.summary = id, is_plan, scale, rows, summary
         self.debt = debt
+        self.days_past_due = days_past_due
+        self.ledger = ledger if ledger is not None else []
 
     @overload
     def __getitem__(self, i: int) -> Row: ...
@@ -289,8 +342,107 @@ class Result(Sequence[Row]):
         return f"<{kind} {self.id!r}: {len(self.rows)} payments, total {self.summary.total_payable}>"
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """What ``ledger()`` returns: a loan's payments replayed to ``as_of``.
+
+    ``events``: the ``LedgerEvent`` list, the last one the position at as_of;
+    ``days_past_due`` on as_of; ``arrears``: the debt on as_of by component
+    (``DebtComponents``: principal not yet due, overdue principal and interest,
+    accrued interest, penalty, fees, total); ``credit``: what was paid ahead,
+    left on as_of (a plan takes it as part of its down payment); ``plan``: the
+    ``Result`` of the plan computed from these arrears (a payoff quote when no
+    plan step is given), with ``plan.debt`` before and after waivers.
+    Iterating a Ledger iterates its events."""
+    events: list[LedgerEvent]
+    days_past_due: int
+    arrears: DebtComponents
+    credit: decimal.Decimal
+    plan: Result
+
+    @property
+    def debt(self) -> Debt:
+        """The plan's debt before, waived and after (``plan.debt``)."""
+        assert self.plan.debt is not None
+        return self.plan.debt
+
+    def __iter__(self) -> Iterator[LedgerEvent]:
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+def _payments_cell(items: Any, prepay_all: bool = False) -> Optional[bytes]:
+    """Payments as the ``payments`` cell (SPEC §9): a ``str`` as it is (the
+    ``;``-separated items), or a list of items, each ``(date, amount)``,
+    ``(date, amount, "prepay")`` (or ``True`` as the third element), a dict
+    ``{"date", "amount", "prepay"}`` or a ``"DATE AMOUNT [prepay]"`` string.
+    ``prepay_all`` marks every item ``prepay`` (``schedule(prepayments=...)``).
+    What the text form cannot carry (a ``;`` in an item, a date or amount with
+    a space) raises RepayKernelError naming the item, as the C API does."""
+    if items is None:
+        return None
+    if isinstance(items, (str, bytes)):
+        if not prepay_all:
+            return _cell("payments", items)
+        text = items.decode("utf-8", errors="surrogatepass") if isinstance(items, bytes) else items
+        items = text.split(";")
+        if items and not items[-1].strip():
+            items = items[:-1]  # a trailing ';'
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"payments: expected a list of items or a str, not {type(items).__name__}")
+    texts = []
+    for n, item in enumerate(items, start=1):
+        def bad(problem: str) -> RepayKernelError:
+            return RepayKernelError(RK_INVALID, "payments", f"payments: item {n}: {problem}")
+
+        def word(value: Any, name: str) -> str:
+            if isinstance(value, float):
+                raise TypeError(f"payments: item {n}: a float {name} cannot be exact; pass a str or decimal.Decimal")
+            if isinstance(value, bool) or not isinstance(value, (str, int, decimal.Decimal, datetime.date)):
+                raise TypeError(f"payments: item {n}: unsupported {name} type {type(value).__name__}")
+            text = (_cell(name, value) or b"").decode("utf-8", errors="surrogatepass")
+            if not text or any(c in text for c in " ;\t\r\n"):
+                raise bad(f"{name} {text!r} is not a single word")
+            return text
+
+        if isinstance(item, str):
+            if ";" in item:
+                raise bad(f"{item!r}: contains ';' (give one item per list element)")
+            if not item.strip():
+                raise bad("empty (expected DATE AMOUNT or DATE AMOUNT prepay)")
+            words = item.split()
+            texts.append(item + (" prepay" if prepay_all and len(words) == 2 else ""))
+            continue
+        if isinstance(item, dict):
+            unknown = set(item) - {"date", "amount", "prepay"}
+            if unknown:
+                raise bad(f"unknown key {sorted(unknown)[0]!r} (expected date, amount, prepay)")
+            if "date" not in item or "amount" not in item:
+                raise bad("expected {'date': ..., 'amount': ...}")
+            date, amount, flag = item["date"], item["amount"], item.get("prepay", False)
+        elif isinstance(item, (tuple, list)) and len(item) in (2, 3):
+            date, amount = item[0], item[1]
+            flag = item[2] if len(item) == 3 else False
+        else:
+            raise TypeError(f"payments: item {n}: expected (date, amount[, 'prepay']), a dict or a str, "
+                            f"not {item!r}")
+        if flag is None or isinstance(flag, bool):
+            prepay = bool(flag)
+        elif flag == "prepay":
+            prepay = True
+        else:
+            raise bad(f"unknown flag {flag!r} (expected 'prepay' or a bool)")
+        text = f"{word(date, 'date')} {word(amount, 'amount')}"
+        texts.append(text + " prepay" if prepay or prepay_all else text)
+    return "; ".join(texts).encode("utf-8", errors="surrogatepass")
+
+
 def _cell(key: str, value: Any) -> Optional[bytes]:
     """A Python value as the cell text of the CSV contract."""
+    if key == "payments" and isinstance(value, (list, tuple)):
+        return _payments_cell(value)
     if value is None:
         return None
     if isinstance(value, bool):
@@ -333,8 +485,18 @@ def _read_result(res: int) -> Result:
         debt = Debt(**{stage: DebtComponents(**{name: decimal.Decimal(_text(_lib.rk_result_debt(res, s, c)))
                                                 for name, c in _DEBT_COMPONENTS.items()})
                        for stage, s in _DEBT_STAGES.items()})
-    return Result(id=_text(_lib.rk_result_id(res)), is_plan=is_plan,
-                  scale=_lib.rk_result_scale(res), rows=rows, summary=summary, debt=debt)
+    days = ctypes.c_int64()
+    days_past_due = days.value if _lib.rk_result_days_past_due(res, ctypes.byref(days)) == RK_OK else None
+    events = []
+    for i in range(_lib.rk_result_ledger_count(res)):
+        installment = _lib.rk_ledger_installment(res, i)
+        events.append(LedgerEvent(
+            date=_date(_text(_lib.rk_ledger_date(res, i))), kind=_text(_lib.rk_ledger_kind(res, i)),
+            installment=installment if installment > 0 else None,
+            days_past_due=_lib.rk_ledger_days_past_due(res, i),
+            **{name: decimal.Decimal(_text(_lib.rk_ledger_amount(res, i, col))) for name, col in _LEDGER_COLUMNS.items()}))
+    return Result(id=_text(_lib.rk_result_id(res)), is_plan=is_plan, scale=_lib.rk_result_scale(res), rows=rows,
+                  summary=summary, debt=debt, days_past_due=days_past_due, ledger=events)
 
 
 def _compute(entry, terms: dict[str, Any]) -> Result:
@@ -362,19 +524,54 @@ def _compute(entry, terms: dict[str, Any]) -> Result:
         _lib.rk_request_free(req)
 
 
-def schedule(**terms: Any) -> Result:
+def schedule(*, prepayments: Any = None, **terms: Any) -> Result:
     """A loan's repayment schedule (SPEC §3). Keys: principal, rate | daily_rate |
     fee_rate, term, method, start, first_due, basis, rounding, scale, id.
+
+    With prepayments (提前还款, SPEC §9.1): ``prepayments=[(date, amount), ...]``
+    (every item is a prepayment; ``payments=`` takes the same items marked
+    ``"prepay"`` one by one) and ``prepayment="reduce-payment"`` (the default)
+    or ``"reduce-term"``; the schedule then has rows of kind ``prepay``.
     Raises RepayKernelError naming the field on bad input."""
+    if prepayments is not None:
+        if terms.get("payments") is not None:
+            raise TypeError("schedule: give prepayments or payments, not both")
+        terms["payments"] = _payments_cell(prepayments, prepay_all=True)
     return _compute(_lib.rk_schedule, terms)
 
 
 def plan(**terms: Any) -> Result:
     """A negotiated repayment plan (SPEC §5) at ``as_of``: the loan keys plus
-    paid_through, or the arrears directly (overdue_principal, ...), and the
-    plan's steps (waive_*, capitalize, down_payment, defer_months, installments, ...).
+    paid_through, or the payments actually made (``payments=[(date, amount),
+    ...]``, SPEC §9.2, with allocation, grace_days, prepayment), or the arrears
+    directly (overdue_principal, ...), and the plan's steps (waive_*,
+    capitalize, down_payment, defer_months, installments, ...). A plan from
+    payments has ``ledger`` and ``days_past_due``; see also ``ledger()``.
     Raises RepayKernelError naming the field on bad input."""
     return _compute(_lib.rk_plan, terms)
+
+
+def ledger(**terms: Any) -> Ledger:
+    """A loan's payments replayed against its contract up to ``as_of`` (SPEC §9.2).
+
+    Keys as ``plan()``: the loan (principal, rate, term, start, ...), ``as_of``,
+    ``payments`` (required: a list of ``(date, amount)`` / ``(date, amount,
+    "prepay")`` tuples, dicts or ``"DATE AMOUNT [prepay]"`` strings, or the
+    ``;``-separated text), ``allocation`` (``"installment"`` or
+    ``"component"``), ``grace_days``, ``prepayment`` (``"reduce-payment"`` or
+    ``"reduce-term"``), ``markup``, ``compound``, ``fees``, and optionally plan
+    steps. Amounts are ``Decimal``, ``int`` or ``str``; a float raises
+    TypeError. Returns a ``Ledger`` (events, days_past_due, arrears, credit,
+    plan). Raises RepayKernelError naming the field (for a bad item:
+    ``payments: item N: ...``)."""
+    missing = RepayKernelError(RK_INVALID, "payments", "payments: required for a ledger (the history to replay)")
+    if not terms.get("payments"):
+        raise missing
+    result = _compute(_lib.rk_plan, terms)
+    if result.debt is None or result.days_past_due is None or not result.ledger:
+        raise missing
+    return Ledger(events=result.ledger, days_past_due=result.days_past_due, arrears=result.debt.before,
+                  credit=result.ledger[-1].credit, plan=result)
 
 
 def compute(**terms: Any) -> Result:
@@ -428,7 +625,7 @@ def run_json(request: Union[dict, list, str, bytes]) -> Any:
     entries with "status": "error"; an unusable document raises RepayKernelError."""
     if isinstance(request, (dict, list)):
         _refuse_floats(request)
-        data = _json.dumps(request, default=_json_default).encode()
+        data = _json.dumps(_json_payments(request), default=_json_default).encode()
     else:
         data = request.encode("utf-8") if isinstance(request, str) else bytes(request)
     out, out_len = ctypes.c_void_p(), ctypes.c_size_t()
@@ -452,6 +649,25 @@ def _refuse_floats(value: Any, key: str = "request") -> None:
     elif isinstance(value, list):
         for v in value:
             _refuse_floats(v, key)
+
+
+def _json_payments(request: Any) -> Any:
+    """A request (or list of them) whose ``payments`` tuples become JSON objects
+    ``{"date", "amount", "prepay"}`` (a tuple would be encoded as an array,
+    which rk_run_json refuses as an item)."""
+    if isinstance(request, list):
+        return [_json_payments(r) for r in request]
+    items = request.get("payments") if isinstance(request, dict) else None
+    if not isinstance(items, (list, tuple)):
+        return request
+    converted = []
+    for item in items:
+        if isinstance(item, tuple) and len(item) in (2, 3):
+            flag = item[2] if len(item) == 3 else False
+            converted.append({"date": item[0], "amount": item[1], "prepay": flag is True or flag == "prepay"})
+        else:
+            converted.append(item)
+    return {**request, "payments": converted}
 
 
 def _json_default(value: Any) -> Any:

@@ -55,35 +55,18 @@ def test_loan_has_no_debt():
     assert "debt" not in rk.run_json(LOAN)
 
 
-def _result(**terms):
-    """A raw result handle (the caller frees it), for the C getters' edge cases."""
-    req, res = ctypes.c_void_p(), ctypes.c_void_p()
-    assert rk._lib.rk_request_new(ctypes.byref(req)) == rk.RK_OK
-    try:
-        for k, v in terms.items():
-            assert rk._lib.rk_request_set(req, k.encode(), str(v).encode()) == rk.RK_OK
-        assert rk._lib.rk_compute(req, ctypes.byref(res)) == rk.RK_OK
-        return res
-    finally:
-        rk._lib.rk_request_free(req)
-
-
-def test_debt_getters_int64_and_misuse():
-    res = _result(**LOAN, as_of="2024-06-20", paid_through=3, waive_penalty="100%")
-    loan = _result(**LOAN)
-    try:
-        out = ctypes.c_int64(-1)
-        assert rk._lib.rk_result_debt_int64(res, 3, 17, ctypes.byref(out)) == rk.RK_OK and out.value == 776485
-        assert rk._lib.rk_result_debt_int64(res, 2, 15, ctypes.byref(out)) == rk.RK_OK and out.value == 1667
-        assert rk._lib.rk_result_debt(res, 0, 17) is None and rk._lib.rk_result_debt(res, 1, 18) is None
-        assert rk._lib.rk_result_debt(res, 17, 1) is None                         # selectors swapped
-        assert rk._lib.rk_result_debt_int64(res, 1, 11, None) == rk.RK_MISUSE
-        assert rk._lib.rk_result_debt(loan, 1, 17) is None                        # a loan has no debt
-        assert rk._lib.rk_result_debt_int64(loan, 1, 17, ctypes.byref(out)) == rk.RK_MISUSE and out.value == 0
-        assert rk._lib.rk_result_debt(None, 1, 17) is None
-    finally:
-        rk._lib.rk_result_free(res)
-        rk._lib.rk_result_free(loan)
+def test_debt_getters_int64_and_misuse(raw_result):
+    res = raw_result(**LOAN, as_of="2024-06-20", paid_through=3, waive_penalty="100%")
+    loan = raw_result(**LOAN)
+    out = ctypes.c_int64(-1)
+    assert rk._lib.rk_result_debt_int64(res, 3, 17, ctypes.byref(out)) == rk.RK_OK and out.value == 776485
+    assert rk._lib.rk_result_debt_int64(res, 2, 15, ctypes.byref(out)) == rk.RK_OK and out.value == 1667
+    assert rk._lib.rk_result_debt(res, 0, 17) is None and rk._lib.rk_result_debt(res, 1, 18) is None
+    assert rk._lib.rk_result_debt(res, 17, 1) is None                         # selectors swapped
+    assert rk._lib.rk_result_debt_int64(res, 1, 11, None) == rk.RK_MISUSE
+    assert rk._lib.rk_result_debt(loan, 1, 17) is None                        # a loan has no debt
+    assert rk._lib.rk_result_debt_int64(loan, 1, 17, ctypes.byref(out)) == rk.RK_MISUSE and out.value == 0
+    assert rk._lib.rk_result_debt(None, 1, 17) is None
 
 
 def test_request_errcode():
