@@ -57,17 +57,26 @@ if withBenchmarks {
     package.dependencies.append(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"])
     )
-    package.targets.append(
+    package.targets.append(contentsOf: [
+        // The same exact schedules as a tight C loop (ref_batch's arithmetic), run beside the
+        // Swift kernel in the same benchmark run.
+        .target(
+            name: "CKernelLoop",
+            path: "Benchmarks/CKernelLoop",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("gmp")]
+        ),
         .executableTarget(
             name: "KernelBenchmarks",
             dependencies: [
                 "RepaymentKernel",
+                "CKernelLoop",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
-    )
+        ),
+    ])
 }
 
 if withDocumentation {

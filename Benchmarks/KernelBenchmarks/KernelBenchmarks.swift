@@ -3,6 +3,7 @@
 // Schedules/s of the core engine, and batch throughput on a CSV made by
 // Benchmarks/make-loans.py (see the README for the figures).
 import Benchmark
+import CKernelLoop
 import RepaymentKernel
 
 private func loan(_ term: Int, _ method: RepaymentMethod) -> LoanTerms {
@@ -15,18 +16,19 @@ let benchmarks: @Sendable () -> Void = {
                                            scalingFactor: .kilo, maxDuration: .seconds(3))
     stageBenchmarks()
 
-    Benchmark("annuity 12 months (schedules)") { benchmark in
+    Benchmark("annuity 12 months (schedules)", configuration: .init(timeUnits: .nanoseconds)) { benchmark in
         let terms = loan(12, .annuity)
         for _ in benchmark.scaledIterations {
             blackHole(try! terms.schedule())
         }
     }
-    Benchmark("annuity 360 months (schedules)", configuration: .init(scalingFactor: .one)) { benchmark in
+    Benchmark("annuity 360 months (schedules)", configuration: .init(scalingFactor: .one, timeUnits: .nanoseconds)) { benchmark in
         let terms = loan(360, .annuity)
         for _ in benchmark.scaledIterations {
             blackHole(try! terms.schedule())
         }
     }
+    kernelAgainstC()
     Benchmark("equal-principal 36 months (schedules)") { benchmark in
         let terms = loan(36, .equalPrincipal)
         for _ in benchmark.scaledIterations {
@@ -118,5 +120,79 @@ let stageBenchmarks: @Sendable () -> Void = {
             if out.count > 1 << 19 { out.removeAll(keepingCapacity: true) }
         }
         blackHole(out)
+    }
+}
+
+// MARK: - The kernel against a C loop (issue 10, item 4)
+
+/// 4096 different rates, 0.01007 ... 0.29679 (fractions with 5 decimals): more than the
+/// kernel's per-thread annuity-factor cache holds (1024 slots), so every schedule computes
+/// its factor. As numerator and denominator for the C loop.
+private let rateSeries: [(num: UInt64, den: UInt64)] = (0..<4096).map { k in (1007 + 7 * UInt64(k), 100_000) }
+
+private func rateText(_ r: (num: UInt64, den: UInt64)) -> String {
+    let frac = String(r.num % r.den)
+    return "\(r.num / r.den).\(String(repeating: "0", count: 5 - frac.count))\(frac)"
+}
+
+/// The Swift schedule against the C loop's, row by row: the ratio compares the same work.
+private func checkSame(_ terms: LoanTerms, _ rate: (num: UInt64, den: UInt64), _ scratch: OpaquePointer) {
+    let rows = try! terms.schedule().rows
+    var c = [ck_row](repeating: ck_row(), count: terms.term)
+    let p = UInt64(terms.principal.minorUnitsInt64!)
+    let n = c.withUnsafeMutableBufferPointer {
+        ck_annuity(scratch, p, rate.num, rate.den, Int32(terms.term), Int32(terms.start.year), Int32(terms.start.month),
+                   Int32(terms.start.day), $0.baseAddress)
+    }
+    var same = Int(n) == rows.count
+    for (r, x) in zip(rows, c) where same {
+        same = r.period == Int(x.period) && r.dueDate.year == Int(x.year) && r.dueDate.month == Int(x.month)
+            && r.dueDate.day == Int(x.day) && r.principal.minorUnitsInt64 == x.principal
+            && r.interest.minorUnitsInt64 == x.interest && r.balance.minorUnitsInt64 == x.balance
+    }
+    precondition(same, "the C loop and the kernel disagree on \(terms.term) months at \(rate)")
+}
+
+/// Registers the kernel's schedules next to the C loop's (the same loans), after checking
+/// that both compute the same rows.
+private func kernelAgainstC() {
+    let scratch = ck_scratch_new()!
+    for term in [12, 360] {
+        let fixed = loan(term, .annuity)
+        checkSame(fixed, (49, 1000), scratch)
+        let series = rateSeries.map { r in
+            try! LoanTerms(principal: Money(parsing: "250000.00"), rate: Rate(parsing: rateText(r)), term: term,
+                           start: CivilDate(parsing: "2024-01-31"))
+        }
+        for (t, r) in zip(series, rateSeries) { checkSame(t, r, scratch) }
+        let config: Benchmark.Configuration = term == 12 ? .init(timeUnits: .nanoseconds) : .init(scalingFactor: .one, timeUnits: .nanoseconds)
+        Benchmark("C loop: annuity \(term) months (schedules)", configuration: config) { benchmark in
+            var rows = [ck_row](repeating: ck_row(), count: term)
+            rows.withUnsafeMutableBufferPointer { buffer in
+                for _ in benchmark.scaledIterations {
+                    blackHole(ck_annuity(scratch, 25_000_000, 49, 1000, Int32(term), 2024, 1, 31, buffer.baseAddress))
+                }
+            }
+            blackHole(rows)
+        }
+        Benchmark("annuity \(term) months, 4096 rates (schedules)", configuration: config) { benchmark in
+            var k = 0
+            for _ in benchmark.scaledIterations {
+                blackHole(try! series[k].schedule())
+                k = (k + 1) & 4095
+            }
+        }
+        Benchmark("C loop: annuity \(term) months, 4096 rates (schedules)", configuration: config) { benchmark in
+            var rows = [ck_row](repeating: ck_row(), count: term)
+            var k = 0
+            rows.withUnsafeMutableBufferPointer { buffer in
+                for _ in benchmark.scaledIterations {
+                    let r = rateSeries[k]
+                    blackHole(ck_annuity(scratch, 25_000_000, r.num, r.den, Int32(term), 2024, 1, 31, buffer.baseAddress))
+                    k = (k + 1) & 4095
+                }
+            }
+            blackHole(rows)
+        }
     }
 }

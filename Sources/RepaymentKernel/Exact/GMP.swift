@@ -121,3 +121,81 @@ internal final class BigInt: @unchecked Sendable {
         }
     }
 }
+
+/// GMP integers allocated once and reused (one set per thread, in `ThreadCache`): the exact
+/// annuity arithmetic of the batch hot path without an allocation per loan. GMP reallocates
+/// a value's limbs only when it grows past every earlier size.
+internal final class GMPScratch {
+    private let z: UnsafeMutablePointer<__mpz_struct>
+    private static let count = 5
+
+    init() {
+        z = .allocate(capacity: GMPScratch.count)
+        for i in 0..<GMPScratch.count { __gmpz_init(z + i) }
+    }
+
+    deinit {
+        for i in 0..<GMPScratch.count { __gmpz_clear(z + i) }
+        z.deallocate()
+    }
+
+    /// Sets `r` to a non-negative `v`.
+    private static func set(_ r: UnsafeMutablePointer<__mpz_struct>, _ v: UInt128) {
+        __gmpz_set_ui(r, UInt(truncatingIfNeeded: v >> 64))
+        __gmpz_mul_2exp(r, r, 64)
+        __gmpz_add_ui(r, r, UInt(truncatingIfNeeded: v))
+    }
+
+    /// `r` as an unsigned 128-bit value, nil when it is negative or does not fit.
+    private static func get(_ r: UnsafeMutablePointer<__mpz_struct>) -> UInt128? {
+        let sign = rk_mpz_sgn(r)
+        if sign == 0 { return 0 }
+        guard sign > 0, __gmpz_sizeinbase(r, 2) <= 128 else { return nil }
+        let low = UInt128(UInt64(__gmpz_getlimbn(r, 0)))
+        let high = r.pointee._mp_size > 1 ? UInt128(UInt64(__gmpz_getlimbn(r, 1))) : 0
+        return high << 64 | low
+    }
+
+    /// Leaves the annuity factor `F = Fn / Fd` of `AnnuityFactor` in `z[0]` (`Fn = rn * a^n`)
+    /// and `z[1]` (`Fd = b * (a^n - b^n)`), with `b = 12 rd`, `a = b + rn`; rn > 0, rd > 0.
+    private func annuityFactor(rn: UInt128, rd: UInt128, n: Int) {
+        let fn = z, fd = z + 1, t = z + 2
+        GMPScratch.set(t, rd)
+        __gmpz_mul_ui(t, t, 12)                         // b
+        GMPScratch.set(fn, rn)
+        __gmpz_add(fn, fn, t)                           // a
+        __gmpz_pow_ui(fn, fn, UInt(n))                  // a^n
+        __gmpz_pow_ui(fd, t, UInt(n))                   // b^n
+        __gmpz_sub(fd, fn, fd)
+        __gmpz_mul(fd, fd, t)                           // Fd = b (a^n - b^n) > 0
+        GMPScratch.set(t, rn)
+        __gmpz_mul(fn, fn, t)                           // Fn = rn a^n
+    }
+
+    /// `floor(F * 2^64)`, nil when it does not fit 128 bits.
+    func annuityFactorFixed(rn: UInt128, rd: UInt128, n: Int) -> UInt128? {
+        annuityFactor(rn: rn, rd: rd, n: n)
+        __gmpz_mul_2exp(z, z, 64)
+        __gmpz_fdiv_q(z + 3, z, z + 1)                  // Fd > 0: checked by construction
+        return GMPScratch.get(z + 3)
+    }
+
+    /// `round(P * F)` exactly with `mode`, nil when it does not fit 128 bits.
+    func annuityInstallment(principal p: UInt128, rn: UInt128, rd: UInt128, n: Int, rounding mode: RoundingMode) -> UInt128? {
+        annuityFactor(rn: rn, rd: rd, n: n)
+        let fn = z, fd = z + 1, q = z + 3, r = z + 4
+        GMPScratch.set(z + 2, p)
+        __gmpz_mul(fn, fn, z + 2)                       // P * Fn
+        __gmpz_tdiv_qr(q, r, fn, fd)
+        guard var quotient = GMPScratch.get(q) else { return nil }
+        if rk_mpz_sgn(r) != 0 {
+            __gmpz_mul_2exp(r, r, 1)
+            let half = Int(__gmpz_cmp(r, fd)).signum()
+            if mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: quotient & 1 != 0) {
+                guard quotient < UInt128.max else { return nil }
+                quotient += 1
+            }
+        }
+        return quotient
+    }
+}

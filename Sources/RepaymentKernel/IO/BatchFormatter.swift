@@ -62,69 +62,123 @@ public enum BatchFormatter {
 
     /// Appends one schedule line per row.
     public static func appendSchedule(id: String, _ schedule: Schedule, to out: inout [UInt8]) {
-        var quotedID: [UInt8] = []
-        CSVWriter.appendField(id, to: &quotedID)
-        let scale = schedule.scale
+        let scratch = ThreadCache.current.formatBuffer
+        scratch.removeAll()
+        appendSchedule(id: id, schedule, to: scratch)
+        scratch.withUnsafeBytes { out.append(contentsOf: $0) }
+    }
+
+    /// Appends one schedule line per row to `out`, formatted in place.
+    public static func appendSchedule(id: String, _ schedule: Schedule, to out: ByteBuffer) {
+        var id = id
+        id.withUTF8 { appendSchedule(id: $0, schedule, to: out) }
+    }
+
+    /// Appends one schedule line per row; `id` is the raw id (quoted here when needed).
+    static func appendSchedule(id: UnsafeBufferPointer<UInt8>, _ schedule: Schedule, to out: ByteBuffer) {
         switch schedule.storage {
         case .compact(let rows):
-            // All lines of the schedule into one scratch buffer, appended once.
-            let room = quotedID.count + 5 * ByteWriter.maxAmountBytes + 48
-            quotedID.withUnsafeBufferPointer { id in
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room * max(1, rows.count)) { buffer in
-                    var w = ByteWriter(p: buffer.baseAddress!)
-                    for r in rows {
-                        w.bytes(id)
-                        w.byte(44)
-                        w.unsigned(UInt64(r.period))
-                        w.byte(44)
-                        w.date(r.dueDate)
-                        w.byte(44)
-                        w.kind(r.kind)
-                        w.byte(44)
-                        let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
-                        let (payment, o2) = pi.addingReportingOverflow(r.carried)
-                        if o1 || o2 {
-                            var tmp: [UInt8] = []
-                            MoneyFormat.append(WideInteger.small(r.principal) + .small(r.interest) + .small(r.carried), scale: scale, to: &tmp)
-                            tmp.withUnsafeBufferPointer { w.bytes($0) }
-                        } else {
-                            w.amount(payment, scale: scale)
-                        }
-                        w.byte(44)
-                        w.amount(r.principal, scale: scale)
-                        w.byte(44)
-                        w.amount(r.interest, scale: scale)
-                        w.byte(44)
-                        w.amount(r.carried, scale: scale)
-                        w.byte(44)
-                        w.amount(r.balance, scale: scale)
-                        w.byte(10)
-                    }
-                    out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
-                }
-            }
+            rows.withUnsafeBufferPointer { appendLines(id: id, $0, scale: schedule.scale, to: out) }
         case .wide(let rows):
+            var quotedID: [UInt8] = []
+            CSVWriter.appendField(id, to: &quotedID)
+            var tmp: [UInt8] = []
             for r in rows {
-                out.append(contentsOf: quotedID)
-                out.append(44)
-                appendInt(r.period, to: &out)
-                out.append(44)
-                r.dueDate.append(to: &out)
-                out.append(44)
-                appendKind(r.kind, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.principal.units + r.interest.units + r.carried.units, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.principal.units, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.interest.units, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.carried.units, scale: scale, to: &out)
-                out.append(44)
-                MoneyFormat.append(r.balance.units, scale: scale, to: &out)
-                out.append(10)
+                tmp.append(contentsOf: quotedID)
+                tmp.append(44)
+                appendInt(r.period, to: &tmp)
+                tmp.append(44)
+                r.dueDate.append(to: &tmp)
+                tmp.append(44)
+                appendKind(r.kind, to: &tmp)
+                tmp.append(44)
+                MoneyFormat.append(r.principal.units + r.interest.units + r.carried.units, scale: schedule.scale, to: &tmp)
+                tmp.append(44)
+                MoneyFormat.append(r.principal.units, scale: schedule.scale, to: &tmp)
+                tmp.append(44)
+                MoneyFormat.append(r.interest.units, scale: schedule.scale, to: &tmp)
+                tmp.append(44)
+                MoneyFormat.append(r.carried.units, scale: schedule.scale, to: &tmp)
+                tmp.append(44)
+                MoneyFormat.append(r.balance.units, scale: schedule.scale, to: &tmp)
+                tmp.append(10)
             }
+            out.append(tmp)
         }
+    }
+
+    /// The schedule lines of compact rows, written in place.
+    ///
+    /// What is the same on every line is prepared once: the id with its comma, the text of
+    /// the regular payment (an annuity's installment, checked against each row's payment)
+    /// and of a zero `carried`; those are copied with word stores.
+    static func appendLines(id: UnsafeBufferPointer<UInt8>, _ rows: UnsafeBufferPointer<CompactRow>, scale: Int,
+                            to out: ByteBuffer) {
+        if scale == 2 {
+            appendLines(id: id, rows, scale: scale, Cents(), to: out)
+        } else {
+            appendLines(id: id, rows, scale: scale, Scaled(scale: scale), to: out)
+        }
+    }
+
+    @_specialize(where F == Cents)
+    @_specialize(where F == Scaled)
+    static func appendLines<F: AmountFormat>(id: UnsafeBufferPointer<UInt8>, _ rows: UnsafeBufferPointer<CompactRow>,
+                                             scale: Int, _ format: F, to out: ByteBuffer) {
+        guard !rows.isEmpty else { return }
+        let quotes = id.contains { $0 == 44 || $0 == 34 || $0 == 13 || $0 == 10 }
+        let idBytes = quotes ? id.count + 2 + id.reduce(0) { $0 + ($1 == 34 ? 1 : 0) } : id.count
+        func writeID(_ w: inout ByteWriter) {
+            if !quotes { w.bytes(id); return }
+            w.byte(34)
+            for b in id {
+                if b == 34 { w.byte(34) }
+                w.byte(b)
+            }
+            w.byte(34)
+        }
+        let idSnippet = idBytes < 32 ? ByteWriter.Snippet { w in writeID(&w); w.byte(44) } : nil
+        let regular = rows[rows.count / 2]
+        let (regularSum, o1) = regular.principal.addingReportingOverflow(regular.interest)
+        let (regularPayment, o2) = regularSum.addingReportingOverflow(regular.carried)
+        let paymentSnippet = o1 || o2 ? nil : ByteWriter.Snippet { w in format.write(regularPayment, then: 44, to: &w) }
+        let zeroSnippet = ByteWriter.Snippet { w in format.write(0, then: 44, to: &w) }!
+        // id, period (up to 20 digits), date, kind, 5 amounts, 8 commas and the line end.
+        let lineRoom = idBytes + 20 + 10 + 11 + 5 * ByteWriter.maxAmountBytes + 9
+        var w = ByteWriter(p: out.reserve(lineRoom * rows.count))
+        for r in rows {
+            if let idSnippet { w.snippet(idSnippet) } else { writeID(&w); w.byte(44) }
+            w.period(r.period)
+            w.dateAndComma(r.dueDate)
+            w.kindAndComma(r.kind)
+            let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
+            let (payment, o2) = pi.addingReportingOverflow(r.carried)
+            if o1 || o2 {
+                overflowingPayment(r, scale: scale, to: &w)
+            } else if let paymentSnippet, payment == regularPayment {
+                w.snippet(paymentSnippet)
+            } else {
+                format.write(payment, then: 44, to: &w)
+            }
+            format.write(r.principal, then: 44, to: &w)
+            format.write(r.interest, then: 44, to: &w)
+            if r.carried == 0 {
+                w.snippet(zeroSnippet)
+            } else {
+                format.write(r.carried, then: 44, to: &w)
+            }
+            format.write(r.balance, then: 10, to: &w)
+        }
+        out.commit(w.count)
+    }
+
+    /// A payment above `Int128` (its parts fit, their sum does not), and its comma.
+    @inline(never)
+    static func overflowingPayment(_ r: CompactRow, scale: Int, to w: inout ByteWriter) {
+        var tmp: [UInt8] = []
+        MoneyFormat.append(WideInteger.small(r.principal) + .small(r.interest) + .small(r.carried), scale: scale, to: &tmp)
+        tmp.withUnsafeBufferPointer { w.bytes($0) }
+        w.byte(44)
     }
 
     static func appendKind(_ kind: RowKind, to out: inout [UInt8]) {
@@ -153,7 +207,7 @@ public enum BatchFormatter {
            case .small(let wp) = result.waivedPenalty.units, case .small(let wi) = result.waivedInterest.units,
            case .small(let wf) = result.waivedFees.units {
             let scale = result.totalPayable.scale
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8 * ByteWriter.maxAmountBytes + 40) { buffer in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8 * ByteWriter.maxAmountBytes + 40 + ByteWriter.slack) { buffer in
                 var w = ByteWriter(p: buffer.baseAddress!)
                 for b in ",ok,".utf8 { w.byte(b) }
                 w.unsigned(UInt64(result.schedule.count))

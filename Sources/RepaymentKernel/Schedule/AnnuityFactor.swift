@@ -62,23 +62,35 @@ struct AnnuityFactor {
     }
 
     /// `round(P * F)` for a rate and term, using the calling thread's cache.
+    ///
+    /// The cache keeps only plain data (the rate, the term and the fixed-point factor), so a
+    /// hit costs no reference counting; a miss computes the factor with the thread's reusable
+    /// GMP integers (`GMPScratch`), and so does the rare exact decision. No allocation either
+    /// way once the thread's GMP integers have grown to the sizes a term needs.
     static func installment(principal: WideInteger, rate: Rate, periods n: Int, rounding: RoundingMode) -> WideInteger {
         if rate.isZero {
             return principal.divided(by: .small(Int128(n)), rounding: rounding) ?? .small(0)
         }
-        guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator else {
+        guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator, rn > 0, rd > 0,
+              case .small(let p) = principal, p >= 0 else {
             return AnnuityFactor(rate: rate, periods: n).installment(principal: principal, rounding: rounding)
         }
         let cache = ThreadCache.current
         let key = AnnuityKey(rn: rn, rd: rd, n: n)
         // Direct-mapped: one slot per hash bucket, replaced on a miss.
-        let slot = Int(truncatingIfNeeded: (rn._low &* 0x9E37_79B9_7F4A_7C15) ^ (rd._low &* 31) ^ UInt64(n) &* 0x85EB_CA6B) & (ThreadCache.slots - 1)
-        if let entry = cache.annuity[slot], entry.key == key {
-            return entry.factor.installment(principal: principal, rounding: rounding)
+        let hash = (rn._low &* 0x9E37_79B9_7F4A_7C15) ^ (rd._low &* 31) ^ (UInt64(truncatingIfNeeded: n) &* 0x85EB_CA6B)
+        let slot = cache.annuity + Int(truncatingIfNeeded: (hash >> 32) ^ hash) & (ThreadCache.slots - 1)
+        if !slot.pointee.valid || slot.pointee.key != key {
+            slot.pointee = AnnuitySlot(key: key, fixed: cache.gmp.annuityFactorFixed(rn: UInt128(rn), rd: UInt128(rd), n: n), valid: true)
         }
-        let f = AnnuityFactor(rate: rate, periods: n)
-        cache.annuity[slot] = (key, f)
-        return f.installment(principal: principal, rounding: rounding)
+        if let fixed = slot.pointee.fixed, p <= Int128(UInt64.max), let fast = fastRound(UInt64(p), fixed, rounding) {
+            return .small(fast)
+        }
+        if let exact = cache.gmp.annuityInstallment(principal: UInt128(p), rn: UInt128(rn), rd: UInt128(rd), n: n, rounding: rounding),
+           let v = Int128(exactly: exact) {
+            return .small(v)
+        }
+        return AnnuityFactor(rate: rate, periods: n).installment(principal: principal, rounding: rounding)
     }
 }
 
@@ -86,10 +98,35 @@ struct AnnuityKey: Hashable {
     let rn: Int128, rd: Int128, n: Int
 }
 
-/// Per-thread memo tables of the engine (no locks on the hot path).
+/// A cache slot: plain data, copied without reference counting.
+struct AnnuitySlot {
+    var key: AnnuityKey
+    /// `floor(F * 2^64)`, nil when it does not fit 128 bits.
+    var fixed: UInt128?
+    var valid: Bool
+}
+
+/// Per-thread memo tables and scratch of the engine and the formatters (no locks, no
+/// exclusivity checks on the hot path: the tables are raw memory owned by the cache).
 final class ThreadCache {
     static let slots = 1024
-    var annuity = [(key: AnnuityKey, factor: AnnuityFactor)?](repeating: nil, count: ThreadCache.slots)
+    /// The annuity factors, direct-mapped.
+    let annuity: UnsafeMutablePointer<AnnuitySlot>
+    /// GMP integers for the annuity arithmetic.
+    let gmp = GMPScratch()
+    /// Where `BatchFormatter` formats lines destined for an array.
+    let formatBuffer = ByteBuffer(capacity: 1 << 16)
+
+    init() {
+        annuity = .allocate(capacity: ThreadCache.slots)
+        annuity.initialize(repeating: AnnuitySlot(key: AnnuityKey(rn: 0, rd: 0, n: 0), fixed: nil, valid: false),
+                           count: ThreadCache.slots)
+    }
+
+    deinit {
+        annuity.deinitialize(count: ThreadCache.slots)
+        annuity.deallocate()
+    }
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()

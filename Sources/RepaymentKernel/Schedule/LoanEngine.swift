@@ -37,9 +37,15 @@ enum LoanEngine {
             basis: t.basis, rounding: t.rounding, scale: t.scale, stopAtPayoff: true))
     }
 
-    static func schedule(for t: Input) throws(KernelError) -> Schedule {
+    /// The schedule of `t`: on `monthly64` when it applies, else on `Int128` (`run`), else on GMP.
+    /// `fastPath: false` skips `monthly64` (the tests compare both).
+    static func schedule(for t: Input, fastPath: Bool = true) throws(KernelError) -> Schedule {
         var compact: [CompactRow] = []
         compact.reserveCapacity(t.method == .bullet ? 1 : t.periods)
+        if fastPath && monthly64(t, into: &compact) {
+            return Schedule(storage: .compact(compact), scale: t.scale)
+        }
+        compact.removeAll(keepingCapacity: true)
         do {
             try run(t, Int128.self) { r in
                 compact.append(CompactRow(period: r.period, kind: .installment, dueDate: r.dueDate, principal: r.principal,
@@ -138,5 +144,100 @@ enum LoanEngine {
             if t.stopAtPayoff && balance.signum == 0 && (t.method != .flat || fee.signum == 0) { break }
             from = due
         }
+    }
+
+    /// The common case on 64-bit integers: an annuity, equal-principal or interest-only
+    /// schedule on the `monthly` basis whose every product fits 64 bits. Appends the same rows
+    /// as `run` on `Int128` would and returns true, or returns false (leaving `rows` in any
+    /// state) when the case does not apply.
+    ///
+    /// Two facts make it cheap. Under `monthly`, consecutive due dates of one anchor are
+    /// exactly one month apart (SPEC §2 month-end rule: a clamped month end steps with the
+    /// anchor day), so every period after the first accrues 30 units: interest is
+    /// `round(B * rn * 30 / (rd * 360))` with a divisor fixed for the loan, divided by
+    /// multiplying with its reciprocal. The due dates advance month by month from the anchor,
+    /// clamped to the anchor's day.
+    static func monthly64(_ t: Input, into rows: inout [CompactRow]) -> Bool {
+        guard t.basis == .monthly, t.method == .annuity || t.method == .equalPrincipal || t.method == .interestOnly,
+              case .small(let p128) = t.principal, p128 >= 0, p128 < 1 << 62,
+              case .small(let rn128) = t.rate.numerator, rn128 >= 0, rn128 < 1 << 62,
+              case .small(let rd128) = t.rate.denominator, rd128 > 0, rd128 < 1 << 50 else { return false }
+        let n = t.periods
+        // Due date k is the anchor plus offset + k months; the last one must exist.
+        let firstMonth = t.anchor.year * 12 + (t.anchor.month - 1) + t.offset + 1
+        guard n >= 1, firstMonth >= 12, (firstMonth + n - 1) / 12 <= 9999 else { return false }
+        let p = UInt64(p128), rn = UInt64(rn128), den = UInt64(rd128) * 360
+        let mode = t.rounding
+        var installment: UInt64 = 0, fixedPrincipal: UInt64 = 0
+        switch t.method {
+        case .annuity:
+            guard case .small(let a) = AnnuityFactor.installment(principal: t.principal, rate: t.rate, periods: n, rounding: mode),
+                  a >= 0, a < 1 << 62 else { return false }
+            installment = UInt64(a)
+        case .equalPrincipal:
+            guard let f = try? p128.divided(by: Int128(n), rounding: mode) else { return false }
+            fixedPrincipal = UInt64(f)
+        default:
+            break
+        }
+        let firstDue = CivilDate(unchecked: firstMonth / 12, firstMonth % 12 + 1,
+                                 min(t.anchor.day, CivilDate.daysInMonth(year: firstMonth / 12, month: firstMonth % 12 + 1)))
+        let firstUnits = UInt64(max(0, t.accrual.units(from: t.from, to: firstDue)))
+        // B * rn * units + den must fit 64 bits for B up to P.
+        let (n1, o1) = rn.multipliedReportingOverflow(by: max(firstUnits, 30))
+        let (top, o2) = p.multipliedReportingOverflow(by: n1)
+        guard !o1, !o2, top <= UInt64.max - den else { return false }
+        let rate30 = rn * 30
+        let divisor = Reciprocal(den)
+        @inline(__always) func interest(_ b: UInt64, _ factor: UInt64) -> UInt64 {
+            let (q, r) = divisor.quotientAndRemainder(b &* factor)
+            if r == 0 { return q }
+            let rest = den &- r
+            let half = r < rest ? -1 : (r == rest ? 0 : 1)
+            return mode.bumpsAwayFromZero(negative: false, half: half, qIsOdd: q & 1 != 0) ? q &+ 1 : q
+        }
+        let day = t.anchor.day
+        var year = firstDue.year, month = firstDue.month
+        var balance = p
+        for k in 1...n {
+            if k > 1 {
+                month += 1
+                if month == 13 { month = 1; year += 1 }
+            }
+            let i = interest(balance, k == 1 ? rn * firstUnits : rate30)
+            var pr: UInt64
+            switch t.method {
+            case .annuity: pr = min(balance, installment > i ? installment - i : 0)
+            case .equalPrincipal: pr = min(balance, fixedPrincipal)
+            default: pr = 0
+            }
+            if k == n { pr = balance }
+            balance -= pr
+            let due = CivilDate(unchecked: year, month, min(day, CivilDate.daysInMonth(year: year, month: month)))
+            rows.append(CompactRow(period: k, kind: .installment, dueDate: due, principal: Int128(pr), interest: Int128(i),
+                                   carried: 0, balance: Int128(balance)))
+            if t.stopAtPayoff && balance == 0 { break }
+        }
+        return true
+    }
+}
+
+/// Division of 64-bit values by a divisor fixed in advance, by multiplication with its
+/// reciprocal `floor((2^64 - 1) / d)`: the estimate is at most 2 below the quotient.
+struct Reciprocal {
+    let d: UInt64
+    let m: UInt64
+
+    init(_ d: UInt64) {
+        precondition(d > 0)
+        self.d = d
+        m = UInt64.max / d
+    }
+
+    @inline(__always) func quotientAndRemainder(_ t: UInt64) -> (quotient: UInt64, remainder: UInt64) {
+        var q = t.multipliedFullWidth(by: m).high
+        var r = t &- q &* d
+        while r >= d { q &+= 1; r &-= d }
+        return (q, r)
     }
 }
