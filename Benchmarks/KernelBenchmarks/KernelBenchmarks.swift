@@ -22,7 +22,7 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try! terms.schedule())
         }
     }
-    Benchmark("annuity 360 months (schedules)", configuration: .init(scalingFactor: .one, timeUnits: .nanoseconds)) { benchmark in
+    Benchmark("annuity 360 months (schedules)", configuration: .init(timeUnits: .nanoseconds, scalingFactor: .one)) { benchmark in
         let terms = loan(360, .annuity)
         for _ in benchmark.scaledIterations {
             blackHole(try! terms.schedule())
@@ -165,7 +165,7 @@ private func kernelAgainstC() {
                            start: CivilDate(parsing: "2024-01-31"))
         }
         for (t, r) in zip(series, rateSeries) { checkSame(t, r, scratch) }
-        let config: Benchmark.Configuration = term == 12 ? .init(timeUnits: .nanoseconds) : .init(scalingFactor: .one, timeUnits: .nanoseconds)
+        let config: Benchmark.Configuration = term == 12 ? .init(timeUnits: .nanoseconds) : .init(timeUnits: .nanoseconds, scalingFactor: .one)
         Benchmark("C loop: annuity \(term) months (schedules)", configuration: config) { benchmark in
             var rows = [ck_row](repeating: ck_row(), count: term)
             rows.withUnsafeMutableBufferPointer { buffer in

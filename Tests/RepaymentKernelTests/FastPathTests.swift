@@ -86,8 +86,11 @@ struct FastPathTests {
         var rng = SplitMix64(seed: 5)
         var g = LoanGenerator(seed: 6)
         let scratch = GMPScratch()
-        for _ in 0..<3000 {
-            let rate = g.rate(maxPercent: 60)
+        for i in 0..<3000 {
+            // Every tenth rate with 19 to 30 decimals: the denominator is above 2^64 (GMP's general path).
+            let rate = i % 10 == 0
+                ? try Rate(parsing: "0." + String((0..<rng.int(19...30)).map { _ in Character(String(rng.int(0...9))) }) + "7")
+                : g.rate(maxPercent: 60)
             guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator, rn > 0 else { continue }
             let n = rng.int(1...400)
             let factor = AnnuityFactor(rate: rate, periods: n)

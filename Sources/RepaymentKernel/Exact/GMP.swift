@@ -141,6 +141,10 @@ internal final class GMPScratch {
 
     /// Sets `r` to a non-negative `v`.
     private static func set(_ r: UnsafeMutablePointer<__mpz_struct>, _ v: UInt128) {
+        if v >> 64 == 0 {
+            __gmpz_set_ui(r, UInt(truncatingIfNeeded: v))
+            return
+        }
         __gmpz_set_ui(r, UInt(truncatingIfNeeded: v >> 64))
         __gmpz_mul_2exp(r, r, 64)
         __gmpz_add_ui(r, r, UInt(truncatingIfNeeded: v))
@@ -160,6 +164,17 @@ internal final class GMPScratch {
     /// and `z[1]` (`Fd = b * (a^n - b^n)`), with `b = 12 rd`, `a = b + rn`; rn > 0, rd > 0.
     private func annuityFactor(rn: UInt128, rd: UInt128, n: Int) {
         let fn = z, fd = z + 1, t = z + 2
+        let (b, o1) = rd.multipliedReportingOverflow(by: 12)
+        let (a, o2) = b.addingReportingOverflow(rn)
+        if !o1 && !o2 && a >> 64 == 0 {
+            // The usual case, every operand a machine word: five calls.
+            __gmpz_ui_pow_ui(fn, UInt(a), UInt(n))          // a^n
+            __gmpz_ui_pow_ui(fd, UInt(b), UInt(n))          // b^n
+            __gmpz_sub(fd, fn, fd)
+            __gmpz_mul_ui(fd, fd, UInt(b))                  // Fd = b (a^n - b^n) > 0
+            __gmpz_mul_ui(fn, fn, UInt(rn))                 // Fn = rn a^n
+            return
+        }
         GMPScratch.set(t, rd)
         __gmpz_mul_ui(t, t, 12)                         // b
         GMPScratch.set(fn, rn)

@@ -9,6 +9,19 @@
 struct ByteWriter {
     var p: UnsafeMutablePointer<UInt8>
     var count = 0
+    /// The two ASCII digits of 0...99 (`pairTable`), loaded once per writer.
+    let pairs = ByteWriter.pairTable
+
+    /// The two ASCII digits of each of 0...99, first digit in the low byte (written once, then
+    /// only read: safe to share between threads).
+    nonisolated(unsafe) static let pairTable: UnsafePointer<UInt16> = {
+        let t = UnsafeMutablePointer<UInt16>.allocate(capacity: 100)
+        for v in 0..<100 { t[v] = twoDigits(v) }
+        return UnsafePointer(t)
+    }()
+
+    /// The digits of `v` in 0...99 from the table, as the low 16 bits of a word.
+    @inline(__always) func pair(_ v: Int) -> UInt64 { UInt64(pairs[v]) }
 
     /// The most bytes one `Int128` amount can take: sign, 39 digits, point.
     static let maxAmountBytes = 42
@@ -126,7 +139,7 @@ struct ByteWriter {
         case 0:
             byte(separator)
         case 2:
-            word(0x2E | UInt64(ByteWriter.twoDigits(Int(fraction))) << 8 | UInt64(separator) << 24, keep: 4)
+            word(0x2E | pair(Int(fraction)) << 8 | UInt64(separator) << 24, keep: 4)
         default:
             let digits = ByteWriter.digits8(fraction) >> UInt64(8 * (8 - scale))
             word(0x2E | digits << 8 | UInt64(separator) << UInt64(8 * (scale + 1)), keep: scale + 2)
@@ -148,7 +161,7 @@ struct ByteWriter {
         if k >= 0 && k < 10 {
             word(UInt64(0x30 + k) | 0x2C << 8, keep: 2)
         } else if k >= 10 && k < 100 {
-            word(UInt64(ByteWriter.twoDigits(k)) | 0x2C << 16, keep: 3)
+            word(pair(k) | 0x2C << 16, keep: 3)
         } else {
             unsigned(UInt64(k))
             byte(44)
@@ -198,21 +211,21 @@ struct ByteWriter {
     /// `YYYY-MM-DD` (years 1...9999, so fixed width).
     @inline(__always) mutating func date(_ d: CivilDate) {
         dateWord(d)
-        UnsafeMutableRawPointer(p + count).storeBytes(of: ByteWriter.twoDigits(d.day).littleEndian, as: UInt16.self)
+        UnsafeMutableRawPointer(p + count).storeBytes(of: UInt16(truncatingIfNeeded: pair(d.day)).littleEndian, as: UInt16.self)
         count &+= 2
     }
 
     /// `YYYY-MM-DD,`.
     @inline(__always) mutating func dateAndComma(_ d: CivilDate) {
         dateWord(d)
-        word(UInt64(ByteWriter.twoDigits(d.day)) | 0x2C << 16, keep: 3)
+        word(pair(d.day) | 0x2C << 16, keep: 3)
     }
 
     /// `YYYY-MM-`: 8 bytes in one word.
     @inline(__always) private mutating func dateWord(_ d: CivilDate) {
         let y = d.year
-        let hi = UInt64(ByteWriter.twoDigits(y / 100)), lo = UInt64(ByteWriter.twoDigits(y % 100))
-        let mm = UInt64(ByteWriter.twoDigits(d.month))
+        let hi = pair(y / 100), lo = pair(y % 100)
+        let mm = pair(d.month)
         word(hi | lo << 16 | 0x2D << 32 | mm << 40 | 0x2D << 56, keep: 8)
     }
 
@@ -256,7 +269,7 @@ struct ByteWriter {
             let whole = m / 100
             upTo8(UInt32(truncatingIfNeeded: whole))
             let c = Int(truncatingIfNeeded: m &- whole &* 100)
-            word(0x2E | UInt64(ByteWriter.twoDigits(c)) << 8 | UInt64(separator) << 24, keep: 4)
+            word(0x2E | pair(c) << 8 | UInt64(separator) << 24, keep: 4)
         } else {
             anyAmount(v, scale: 2, then: separator)
         }
