@@ -67,7 +67,8 @@ struct LedgerCommand: ParsableCommand, HasHelpExamples {
     /// Validates every option as the batch contract does, then replays.
     func compute() throws(KernelError) -> PaymentReplay {
         guard let asOf else { throw KernelError(field: "as_of", "required: the date to replay up to, e.g. --as-of 2024-06-25") }
-        guard case .loan(let terms) = try request(id: id, cells: loan.cells) else {
+        let req = try request(id: id, cells: loan.cells)
+        guard !req.isPlan, let terms = req.loan else {
             throw KernelError(field: "as_of", "required")
         }
         let history = try PaymentHistory(parsing: try payments.paymentsCell() ?? "", scale: terms.scale)

@@ -102,7 +102,7 @@ struct PlanCommand: ParsableCommand, HasHelpExamples {
 
     func compute(installments: String?) throws(KernelError) -> NegotiatedPlan {
         guard asOf != nil else { throw KernelError.init(field: "as_of", "required: the date of the agreement, e.g. --as-of 2024-06-20") }
-        guard case .plan(let terms) = try request(id: id, cells: try cells(installments: installments)) else {
+        guard let terms = try request(id: id, cells: try cells(installments: installments)).planTerms() else {
             throw KernelError(field: "as_of", "required")
         }
         return try NegotiatedPlan(terms)

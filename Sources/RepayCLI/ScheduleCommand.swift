@@ -55,14 +55,10 @@ struct ScheduleCommand: ParsableCommand, HasHelpExamples {
         do {
             let payments = try PaymentOptions.cell(prepay, option: "prepay", prepayOnly: true)
             let req = try request(id: id, cells: loan.cells + [("payments", payments), ("prepayment", prepayment)])
-            switch req {
-            case .loan(let t):
-                terms = t
-            case .prepaidLoan(let t, let history, let mode):
-                terms = t
-                prepaid = try PrepaidSchedule(loan: t, prepayments: history, mode: mode)
-            case .plan:
-                throw KernelError(field: "as_of", "not an option of schedule")
+            guard !req.isPlan, let t = req.loan else { throw KernelError(field: "as_of", "not an option of schedule") }
+            terms = t
+            if let history = req.payments {
+                prepaid = try PrepaidSchedule(loan: t, prepayments: history, mode: req.paymentSettings.prepayment)
             }
             result = try BatchResult(req)
         } catch let e as KernelError {

@@ -66,9 +66,9 @@ struct RequestFailure: Error {
 /// The state of an `rk_request`: the cells set so far and the last error.
 final class RequestBox {
     /// The length of the longest column name.
-    static let longestKey = BatchColumns.all.map(\.utf8.count).max() ?? 0
-    /// Key -> non-empty cell text.
-    private(set) var cells: [String: String] = [:]
+    static let longestKey = Column.longestName
+    /// Column -> non-empty cell text.
+    private(set) var cells: [Column: String] = [:]
     /// Last error message and field (malloc'd), nil when the last call succeeded.
     private var errmsg: UnsafeMutablePointer<CChar>? = nil
     private var errfield: UnsafeMutablePointer<CChar>? = nil
@@ -113,20 +113,21 @@ final class RequestBox {
             throw RequestFailure(status: RK_INVALID, field: "key",
                                  message: "key: unknown column '\(key.prefix(40))...' (\(key.utf8.count) bytes; no column name is longer than \(RequestBox.longestKey))")
         }
-        if key != "id" {
-            // The header check of the CSV contract: the same names, the same "did you mean" hint.
+        guard let column = Column(name: key) else {
+            // The header check of the CSV contract gives the message: the same "did you mean" hint.
             do {
                 _ = try BatchColumns(header: ["id", key])
             } catch {
                 throw RequestFailure(status: RK_INVALID, field: key, message: "\(key): \(error.problem)")
             }
+            throw RequestFailure(status: RK_INVALID, field: key, message: "\(key): unknown column")
         }
-        if let value, !value.isEmpty { cells[key] = value } else { cells.removeValue(forKey: key) }
+        if let value, !value.isEmpty { cells[column] = value } else { cells.removeValue(forKey: column) }
     }
 
     /// Computes the request through the batch contract's row parser.
     func compute(expect: Expect) throws(RequestFailure) -> ResultBox {
-        let isPlan = cells["as_of"] != nil
+        let isPlan = cells[.asOf] != nil
         switch expect {
         case .loan where isPlan:
             throw RequestFailure(status: RK_INVALID, field: "as_of",
@@ -135,16 +136,18 @@ final class RequestBox {
             throw RequestFailure(status: RK_INVALID, field: "as_of", message: "as_of: required for a plan")
         default: break
         }
-        let id = cells["id"] ?? (isPlan ? "plan" : "loan")
-        var header = ["id"], fields = [id]
-        for name in BatchColumns.all where name != "id" {
-            if let v = cells[name] { header.append(name); fields.append(v) }
-        }
+        let id = cells[.id] ?? (isPlan ? "plan" : "loan")
+        // The cells go to the row parser by column, as a CSV row would, without a header to check.
+        let given = Column.allCases.filter { $0 != .id && cells[$0] != nil }
+        let columns = BatchColumns(columns: [.id] + given)
+        var request = BatchRequest()
         do {
-            let columns = try BatchColumns(header: header)
-            // The replay of a plan row with payments, kept for its ledger (rk_ledger_*).
-            let (request, replay) = try columns.requestWithReplay(from: fields)
-            return ResultBox(id: id, isPlan: isPlan, try BatchResult(request), ledger: replay?.events ?? [])
+            try RowCells.withCells([id] + given.map { cells[$0]! }) { row throws(KernelError) in
+                try columns.read(row, into: &request)
+            }
+            // A plan row with payments keeps its replay, for its ledger (rk_ledger_*).
+            let result = try BatchResult.compute(request, ledger: true).get()
+            return ResultBox(id: id, isPlan: isPlan, result, ledger: result.replay?.events ?? [])
         } catch {
             throw RequestFailure(error)
         }

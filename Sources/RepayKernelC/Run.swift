@@ -116,7 +116,7 @@ enum JSONRun {
             writeResult(result, into: &w)
             return RK_OK
         } catch {
-            let defaultID = box.cells["as_of"] != nil ? "plan" : "loan"
+            let defaultID = box.cells[.asOf] != nil ? "plan" : "loan"
             writeError(id: givenID.flatMap { $0.isEmpty ? nil : $0 } ?? defaultID, error, into: &w)
             return error.status
         }

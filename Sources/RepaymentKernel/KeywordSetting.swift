@@ -19,6 +19,15 @@ extension KeywordSetting {
         }
         self = value
     }
+
+    /// Parses a keyword from its UTF-8 bytes (no `String` for a known keyword).
+    public init(bytes: UnsafeBufferPointer<UInt8>, field: String = Self.fieldName) throws(KernelError) {
+        for c in Self.allCases where c.rawValue.utf8.elementsEqual(bytes) {
+            self = c
+            return
+        }
+        try self.init(parsing: String(decoding: bytes, as: UTF8.self), field: field)
+    }
 }
 
 extension RepaymentMethod: KeywordSetting { public static var fieldName: String { "method" } }

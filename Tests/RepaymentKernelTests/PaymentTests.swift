@@ -352,21 +352,30 @@ struct PaymentTests {
             try columns.request(from: header.map { cells[$0] ?? "" })
         }
         let loan = ["id": "x", "principal": "10000", "rate": "8%", "term": "10", "start": "2024-03-15"]
-        guard case .prepaidLoan(_, let h, .reduceTerm) = try row(loan.merging(["payments": "2024-06-01 3000 prepay", "prepayment": "reduce-term"]) { $1 }) else {
+        let prepaid = try row(loan.merging(["payments": "2024-06-01 3000 prepay", "prepayment": "reduce-term"]) { $1 })
+        guard !prepaid.isPlan, prepaid.loan != nil, let h = prepaid.payments, prepaid.paymentSettings.prepayment == .reduceTerm else {
             Issue.record("expected a prepaid loan"); return
         }
         #expect(h.items.count == 1)
-        guard case .loan = try row(loan.merging(["allocation": "component", "grace_days": "3"]) { $1 }) else {
-            Issue.record("settings without payments are ignored"); return
-        }
+        let settingsOnly = try row(loan.merging(["allocation": "component", "grace_days": "3"]) { $1 })
+        // Settings without payments are checked, and change nothing: a plain loan.
+        #expect(!settingsOnly.isPlan && settingsOnly.payments == nil)
+        #expect(try BatchResult(settingsOnly) == BatchResult(row(loan)))
         expectError(field: "allocation", "unknown value 'oldest'") { _ = try row(loan.merging(["allocation": "oldest"]) { $1 }) }
         expectError(field: "prepayment", "unknown value") { _ = try row(loan.merging(["prepayment": "shorter"]) { $1 }) }
         let plan = loan.merging(["as_of": "2024-06-25", "payments": "2024-04-15 1037.03"]) { $1 }
         expectError(field: "payments", "not allowed with paid_through") { _ = try row(plan.merging(["paid_through": "1"]) { $1 }) }
         expectError(field: "payments", "not allowed with overdue_principal") { _ = try row(plan.merging(["overdue_principal": "5"]) { $1 }) }
-        guard case .plan(let terms) = try row(plan) else { Issue.record("expected a plan"); return }
+        guard let terms = try row(plan).planTerms() else { Issue.record("expected a plan"); return }
         #expect(terms.arrears.daysPastDue == 41)
         let flat = plan.merging(["method": "flat", "rate": "", "fee_rate": "0.5%"]) { $1 }
-        expectError(field: "payments", "not for a flat loan") { _ = try row(flat) }
+        // Parsed fine; the replay (when the row is computed) refuses a flat loan.
+        #expect(try row(flat).isPlan)
+        expectError(field: "payments", "not for a flat loan") { _ = try BatchResult(row(flat)) }
+        if case .failure(let e) = BatchResult.compute(try row(flat)) {
+            #expect(e.field == "payments" && e.problem.contains("not for a flat loan"))
+        } else {
+            Issue.record("computed the replay of a flat loan")
+        }
     }
 }

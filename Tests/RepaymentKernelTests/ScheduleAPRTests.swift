@@ -16,7 +16,7 @@ struct ScheduleAPRTests {
         #expect(s.apr?.nominal == "0.120001" && s.apr?.effective == "0.126826")
         #expect(s.apr == BatchResult.apr(of: s, terms: terms))
         // the batch summary prints the same APR
-        let batch = try BatchResult(.loan(terms))
+        let batch = try BatchResult(BatchRequest(loan: terms))
         #expect(batch.apr == s.apr)
     }
 

@@ -58,6 +58,17 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         self.init(unchecked: y, m, d)
     }
 
+    /// Parses `YYYY-MM-DD` from its UTF-8 bytes, as `init(parsing:field:)` does (the same
+    /// errors); a valid date makes no `String`.
+    public init(bytes: UnsafeBufferPointer<UInt8>, field: String = "date") throws(KernelError) {
+        if let (y, m, d) = CivilDate.fields(of: bytes), (1...9999).contains(y), (1...12).contains(m),
+           d >= 1, d <= CivilDate.daysInMonth(year: y, month: m) {
+            self.init(unchecked: y, m, d)
+            return
+        }
+        try self.init(parsing: String(decoding: bytes, as: UTF8.self), field: field)
+    }
+
     /// `YYYY-MM-DD` digits, unvalidated; nil for another shape.
     static func fields(of u: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int)? {
         guard u.count == 10, u[4] == 45, u[7] == 45 else { return nil }

@@ -55,6 +55,16 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.init(units: v, scale: scale)
     }
 
+    /// Parses an amount from its UTF-8 bytes, as `init(parsing:scale:field:)` does (the same
+    /// errors); the common case makes no `String`.
+    public init(bytes: UnsafeBufferPointer<UInt8>, scale: Int = 2, field: String = "amount") throws(KernelError) {
+        if (0...6).contains(scale), let (v, frac) = DecimalText.fast(bytes: bytes), frac <= scale {
+            self.init(units: .small(Int128(_low: v, _high: 0) * Int128(_low: ByteWriter.powersOfTen[scale - frac], _high: 0)), scale: scale)
+            return
+        }
+        try self.init(parsing: String(decoding: bytes, as: UTF8.self), scale: scale, field: field)
+    }
+
     /// The count of minor units as decimal digits (a leading `-` when negative).
     public var minorUnitsString: String { units.decimalString }
 
@@ -173,9 +183,14 @@ enum DecimalText {
     /// The fast path: `digits[.digits]` with at most 18 digits in all, as an
     /// integer of all digits and the count of fraction digits; nil for
     /// anything else (the slow path then parses or explains the error).
-    static func fast(_ text: some StringProtocol) -> (UInt64, Int)? {
+    @inline(__always)
+    static func fast(_ text: some StringProtocol) -> (UInt64, Int)? { fast(bytes: text.utf8) }
+
+    /// `fast(_:)` on UTF-8 bytes.
+    @inline(__always)
+    static func fast<Bytes: Sequence<UInt8>>(bytes: Bytes) -> (UInt64, Int)? {
         var v: UInt64 = 0, n = 0, frac = -1, intDigits = 0
-        for c in text.utf8 {
+        for c in bytes {
             if c == 46 {
                 if frac >= 0 { return nil }
                 frac = 0

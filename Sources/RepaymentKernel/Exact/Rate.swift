@@ -41,6 +41,17 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
         self.init(numerator: num, denominator: .powerOfTen(fracPart.count + (percent ? 2 : 0)))
     }
 
+    /// Parses a rate from its UTF-8 bytes, as `init(parsing:field:)` does (the same errors);
+    /// the common case makes no `String`.
+    public init(bytes: UnsafeBufferPointer<UInt8>, field: String = "rate") throws(KernelError) {
+        let percent = bytes.last == 37
+        if let (v, frac) = DecimalText.fast(bytes: percent ? UnsafeBufferPointer(rebasing: bytes.dropLast()) : bytes), frac <= 16 {
+            self.init(numerator: .small(Int128(_low: v, _high: 0)), denominator: .powerOfTen(frac + (percent ? 2 : 0)))
+            return
+        }
+        try self.init(parsing: String(decoding: bytes, as: UTF8.self), field: field)
+    }
+
     /// Whether the rate is exactly zero.
     public var isZero: Bool { numerator.isZero }
 

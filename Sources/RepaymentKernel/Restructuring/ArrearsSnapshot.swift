@@ -47,6 +47,13 @@ public struct ArrearsSnapshot: Sendable, Hashable {
         self.daysPastDue = nil
     }
 
+    /// No debt at `scale`: the placeholder of a plan request whose arrears are derived later.
+    static func zero(scale: Int) -> ArrearsSnapshot {
+        let z = Money.zero(scale: scale)
+        // Zero amounts are never negative: the checks of the initializer cannot fail.
+        return try! ArrearsSnapshot(principal: z, overduePrincipal: z, overdueInterest: z, accruedInterest: z, penalty: z, fees: z)
+    }
+
     /// Derives the arrears of `loan` at `asOf` when installments
     /// `1...paidThrough` were paid in full and none after (SPEC §4).
     ///
