@@ -57,13 +57,6 @@ struct LoanGenerator {
     }
 }
 
-extension LoanEngine.Input {
-    init(_ t: LoanTerms) {
-        self.init(principal: t.principal.units, rate: t.rate, feeRate: t.feeRate, periods: t.term, method: t.method,
-                  from: t.start, anchor: t.firstDue ?? t.start, offset: t.firstDue == nil ? 0 : -1,
-                  basis: t.basis, rounding: t.rounding, scale: t.scale, stopAtPayoff: true)
-    }
-}
 
 @Suite("Properties of random base schedules")
 struct PropertyLoanTests {

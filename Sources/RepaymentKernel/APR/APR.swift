@@ -61,33 +61,7 @@ public struct AnnualPercentageRate: Sendable, Hashable {
                    accrual: Accrual) -> AnnualPercentageRate {
         switch schedule.storage {
         case .compact(let rows):
-            // Amounts and times in one scratch buffer: no allocation per schedule.
-            return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * max(1, rows.count)) { scratch in
-                let amounts = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count])
-                let times = UnsafeMutableBufferPointer(rebasing: scratch[rows.count..<(2 * rows.count)])
-                var total: Int128 = 0
-                var anyLater = false
-                for (j, r) in rows.enumerated() {
-                    let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
-                    let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
-                    let (p, o2) = pi.addingReportingOverflow(r.carried)
-                    let (t, o3) = total.addingReportingOverflow(p)
-                    if o1 || o2 || o3 {
-                        return of(Schedule(rows: schedule.rows, scale: schedule.scale), financed: financed, from: reference, accrual: accrual)
-                    }
-                    total = t
-                    if p != 0 && (m > 0 || d > 0) { anyLater = true }
-                    amounts[j] = double(.small(p))
-                    times[j] = Double(m) + Double(d) / 30
-                }
-                guard financed.signum > 0, WideInteger.small(total) != financed, anyLater else { return .zero }
-                return solve(amounts: amounts, times: UnsafeBufferPointer(times), financed: financed) {
-                    rows.map { r in
-                        let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
-                        return Flow(amount: .small(r.principal) + .small(r.interest) + .small(r.carried), months: m, days: d)
-                    }
-                }
-            }
+            return rows.withUnsafeBufferPointer { of($0, scale: schedule.scale, financed: financed, from: reference, accrual: accrual) }
         case .wide(let rows):
             var flows: [Flow] = []
             flows.reserveCapacity(rows.count)
@@ -104,6 +78,40 @@ public struct AnnualPercentageRate: Sendable, Hashable {
             let times = flows.map(\.time)
             return amounts.withUnsafeMutableBufferPointer { a in
                 times.withUnsafeBufferPointer { t in solve(amounts: a, times: t, financed: financed) { flows } }
+            }
+        }
+    }
+
+    /// The APR of compact rows (a schedule's, or the rows a batch worker computed into its
+    /// scratch), as `of(_:financed:from:accrual:)`.
+    static func of(_ rows: UnsafeBufferPointer<CompactRow>, scale: Int, financed: WideInteger, from reference: CivilDate,
+                   accrual: Accrual) -> AnnualPercentageRate {
+        // Amounts and times in one scratch buffer: no allocation per schedule.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * max(1, rows.count)) { scratch in
+            let amounts = UnsafeMutableBufferPointer(rebasing: scratch[0..<rows.count])
+            let times = UnsafeMutableBufferPointer(rebasing: scratch[rows.count..<(2 * rows.count)])
+            var total: Int128 = 0
+            var anyLater = false
+            for (j, r) in rows.enumerated() {
+                let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
+                let (pi, o1) = r.principal.addingReportingOverflow(r.interest)
+                let (p, o2) = pi.addingReportingOverflow(r.carried)
+                let (t, o3) = total.addingReportingOverflow(p)
+                if o1 || o2 || o3 {
+                    let wide = rows.map { ScheduleRow($0, scale: scale) }
+                    return of(Schedule(rows: wide, scale: scale), financed: financed, from: reference, accrual: accrual)
+                }
+                total = t
+                if p != 0 && (m > 0 || d > 0) { anyLater = true }
+                amounts[j] = double(.small(p))
+                times[j] = Double(m) + Double(d) / 30
+            }
+            guard financed.signum > 0, WideInteger.small(total) != financed, anyLater else { return .zero }
+            return solve(amounts: amounts, times: UnsafeBufferPointer(times), financed: financed) {
+                rows.map { r in
+                    let (m, d) = accrual.monthsAndDays(from: reference, to: r.dueDate)
+                    return Flow(amount: .small(r.principal) + .small(r.interest) + .small(r.carried), months: m, days: d)
+                }
             }
         }
     }

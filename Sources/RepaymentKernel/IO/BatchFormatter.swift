@@ -72,18 +72,8 @@ public enum BatchFormatter {
     static func appendLines<F: AmountFormat>(id: UnsafeBufferPointer<UInt8>, _ rows: UnsafeBufferPointer<CompactRow>,
                                              scale: Int, _ format: F, to out: ByteBuffer) {
         guard !rows.isEmpty else { return }
-        let quotes = id.contains { $0 == 44 || $0 == 34 || $0 == 13 || $0 == 10 }
-        let idBytes = quotes ? id.count + 2 + id.reduce(0) { $0 + ($1 == 34 ? 1 : 0) } : id.count
-        func writeID(_ w: inout ByteWriter) {
-            if !quotes { w.bytes(id); return }
-            w.byte(34)
-            for b in id {
-                if b == 34 { w.byte(34) }
-                w.byte(b)
-            }
-            w.byte(34)
-        }
-        let idSnippet = idBytes < 32 ? ByteWriter.Snippet { w in writeID(&w); w.byte(44) } : nil
+        let idBytes = ByteWriter.fieldBytes(id)
+        let idSnippet = idBytes < 32 ? ByteWriter.Snippet { w in w.field(id); w.byte(44) } : nil
         let regular = rows[rows.count / 2]
         let (regularSum, o1) = regular.principal.addingReportingOverflow(regular.interest)
         let (regularPayment, o2) = regularSum.addingReportingOverflow(regular.carried)
@@ -93,7 +83,7 @@ public enum BatchFormatter {
         let lineRoom = idBytes + 20 + 10 + 11 + 5 * ByteWriter.maxAmountBytes + 9
         var w = ByteWriter(p: out.reserve(lineRoom * rows.count))
         for r in rows {
-            if let idSnippet { w.snippet(idSnippet) } else { writeID(&w); w.byte(44) }
+            if let idSnippet { w.snippet(idSnippet) } else { w.field(id); w.byte(44) }
             w.period(r.period)
             w.dateAndComma(r.dueDate)
             w.kindAndComma(r.kind)
@@ -147,46 +137,73 @@ public enum BatchFormatter {
 
     /// Appends the summary line of a computed row.
     public static func appendSummary(id: String, _ result: BatchResult, to out: inout [UInt8]) {
-        CSVWriter.appendField(id, to: &out)
-        if case .small(let nominal) = result.apr.nominalMillionths, case .small(let effective) = result.apr.effectiveMillionths,
-           case .small(let payable) = result.totalPayable.units, case .small(let interest) = result.totalInterest.units,
+        let scratch = ThreadCache.current.formatBuffer
+        scratch.removeAll()
+        var id = id
+        id.withUTF8 { appendSummary(id: $0, result, to: scratch) }
+        scratch.withUnsafeBytes { out.append(contentsOf: $0) }
+    }
+
+    /// Appends the summary line of a computed row; `id` is the raw id.
+    static func appendSummary(id: UnsafeBufferPointer<UInt8>, _ result: BatchResult, to out: ByteBuffer) {
+        if case .small(let payable) = result.totalPayable.units, case .small(let interest) = result.totalInterest.units,
            case .small(let wp) = result.waivedPenalty.units, case .small(let wi) = result.waivedInterest.units,
-           case .small(let wf) = result.waivedFees.units {
-            let scale = result.totalPayable.scale
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8 * ByteWriter.maxAmountBytes + 40 + ByteWriter.slack) { buffer in
-                var w = ByteWriter(p: buffer.baseAddress!)
-                for b in ",ok,".utf8 { w.byte(b) }
-                w.unsigned(UInt64(result.schedule.count))
-                w.byte(44); w.amount(payable, scale: scale)
-                w.byte(44); w.amount(interest, scale: scale)
-                w.byte(44); w.amount(wp, scale: scale)
-                w.byte(44); w.amount(wi, scale: scale)
-                w.byte(44); w.amount(wf, scale: scale)
-                w.byte(44)
-                if let last = result.schedule.lastDue { w.date(last) }
-                w.byte(44)
-                w.amount(nominal, scale: 6)
-                w.byte(44)
-                w.amount(effective, scale: 6)
-                w.byte(44)
-                w.byte(10)
-                out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: w.count))
-            }
+           case .small(let wf) = result.waivedFees.units,
+           appendSummary(id: id, SummaryFigures(count: result.schedule.count, payable: payable, interest: interest,
+                                                waived: (wp, wi, wf), lastDue: result.schedule.lastDue, apr: result.apr,
+                                                scale: result.totalPayable.scale), to: out) {
             return
         }
-        out.append(contentsOf: ",ok,".utf8)
-        appendInt(result.schedule.count, to: &out)
+        var line: [UInt8] = []
+        CSVWriter.appendField(id, to: &line)
+        line.append(contentsOf: ",ok,".utf8)
+        appendInt(result.schedule.count, to: &line)
         for m in [result.totalPayable, result.totalInterest, result.waivedPenalty, result.waivedInterest, result.waivedFees] {
-            out.append(44)
-            MoneyFormat.append(m.units, scale: m.scale, to: &out)
+            line.append(44)
+            MoneyFormat.append(m.units, scale: m.scale, to: &line)
         }
-        out.append(44)
-        result.schedule.lastDue?.append(to: &out)
-        out.append(44)
-        out.append(contentsOf: result.apr.nominal.utf8)
-        out.append(44)
-        out.append(contentsOf: result.apr.effective.utf8)
-        out.append(contentsOf: ",\n".utf8)
+        line.append(44)
+        result.schedule.lastDue?.append(to: &line)
+        line.append(44)
+        line.append(contentsOf: result.apr.nominal.utf8)
+        line.append(44)
+        line.append(contentsOf: result.apr.effective.utf8)
+        line.append(contentsOf: ",\n".utf8)
+        out.append(line)
+    }
+
+    /// What a summary line says of a computed row, when every amount fits `Int128`.
+    struct SummaryFigures {
+        var count: Int
+        var payable: Int128
+        var interest: Int128
+        var waived: (penalty: Int128, interest: Int128, fees: Int128)
+        var lastDue: CivilDate?
+        var apr: AnnualPercentageRate
+        var scale: Int
+    }
+
+    /// Writes a summary line in place; false (nothing written) when the APR does not fit `Int128`.
+    static func appendSummary(id: UnsafeBufferPointer<UInt8>, _ f: SummaryFigures, to out: ByteBuffer) -> Bool {
+        guard case .small(let nominal) = f.apr.nominalMillionths, case .small(let effective) = f.apr.effectiveMillionths else {
+            return false
+        }
+        let scale = f.scale
+        var w = ByteWriter(p: out.reserve(ByteWriter.fieldBytes(id) + 8 * ByteWriter.maxAmountBytes + 60))
+        w.field(id)
+        w.word(0x2C_6B_6F_2C, keep: 4)   // ",ok,"
+        w.unsigned(UInt64(f.count))
+        w.byte(44); w.amount(f.payable, scale: scale, then: 44)
+        w.amount(f.interest, scale: scale, then: 44)
+        w.amount(f.waived.penalty, scale: scale, then: 44)
+        w.amount(f.waived.interest, scale: scale, then: 44)
+        w.amount(f.waived.fees, scale: scale, then: 44)
+        if let last = f.lastDue { w.dateAndComma(last) } else { w.byte(44) }
+        w.amount(nominal, scale: 6, then: 44)
+        w.amount(effective, scale: 6, then: 44)
+        w.byte(10)
+        out.commit(w.count)
+        return true
     }
 
     /// Appends the summary line of a failed row: `id,error,` then empty cells, the message last.

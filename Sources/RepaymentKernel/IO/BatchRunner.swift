@@ -113,6 +113,18 @@ public final class ByteSink {
         }
     }
 
+    /// Appends a buffer's bytes; a large buffer is written directly, without a copy.
+    public func write(_ bytes: ByteBuffer) throws(KernelError) {
+        if let failed { throw failed }
+        bytesWritten += bytes.count
+        if buffer.count + bytes.count < 1 << 20 {
+            bytes.withUnsafeBytes { buffer.append(contentsOf: $0) }
+            return
+        }
+        try flush()
+        try writeAll(bytes.rawBytes)
+    }
+
     /// Writes out everything buffered.
     public func flush() throws(KernelError) {
         if let failed { throw failed }
@@ -122,11 +134,20 @@ public final class ByteSink {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws(KernelError) {
+        var failure: KernelError? = nil
+        bytes.withUnsafeBytes { raw in
+            do throws(KernelError) { try writeAll(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(KernelError) {
         var offset = 0
         let total = bytes.count
+        guard let base = bytes.baseAddress else { return }
         while offset < total {
             try waitUntilWritable()
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, total - offset) }
+            let n = Glibc.write(fd, base + offset, total - offset)
             if n < 0 {
                 let code = errno
                 if code == EINTR {
@@ -257,17 +278,21 @@ public struct BatchOutputs {
     public var jsonl: ByteSink?
     /// The error report: `row,line,id,column,message`, one line per failed row.
     public var errors: ByteSink?
+    /// The ledger (`LedgerFormat`) of every plan row with payments, in input order.
+    public var ledger: ByteSink?
 
     /// Outputs of a run.
-    public init(schedule: ByteSink? = nil, summary: ByteSink? = nil, jsonl: ByteSink? = nil, errors: ByteSink? = nil) {
+    public init(schedule: ByteSink? = nil, summary: ByteSink? = nil, jsonl: ByteSink? = nil, errors: ByteSink? = nil,
+                ledger: ByteSink? = nil) {
         self.schedule = schedule
         self.summary = summary
         self.jsonl = jsonl
         self.errors = errors
+        self.ledger = ledger
     }
 
     /// Every sink given.
-    public var all: [ByteSink] { [schedule, summary, jsonl, errors].compactMap { $0 } }
+    public var all: [ByteSink] { [schedule, summary, jsonl, errors, ledger].compactMap { $0 } }
 }
 
 /// Where a run is, for a progress display.
@@ -373,9 +398,12 @@ public struct BatchRunner {
             break
         }
         try outputs.errors?.write(Array(BatchRunner.errorsHeader.utf8))
+        try outputs.ledger?.write(Array(LedgerFormat.header.utf8))
 
-        let plan = ChunkWork(columns: columns, format: format,
-                             wantSchedule: outputs.schedule != nil, wantErrors: outputs.errors != nil)
+        let plan = ChunkWork(columns: columns,
+                             outputs: RowOutputs(jsonl: format == .jsonl, schedule: outputs.schedule != nil,
+                                                 summary: outputs.summary != nil, ledger: outputs.ledger != nil),
+                             wantErrors: outputs.errors != nil)
         // Start small (the first chunks are read before any output size is known), then size
         // chunks from the output bytes per row actually seen.
         let pipeline = Pipeline(window: window ?? (2 * jobs + 2), initialEstimate: max(1, chunkOutputBytes / 64))
@@ -408,6 +436,7 @@ public struct BatchRunner {
                     try outputs.jsonl?.write(out.primary)
                 }
                 if !out.errors.isEmpty { try outputs.errors?.write(out.errors) }
+                if !out.ledger.isEmpty { try outputs.ledger?.write(out.ledger) }
                 outcome.failed += out.failed
                 outcome.ok += out.rows - out.failed
                 pipeline.written(out)
@@ -436,57 +465,29 @@ public struct BatchRunner {
 /// What a worker does with a chunk.
 struct ChunkWork: Sendable {
     let columns: BatchColumns
-    let format: BatchFormat
-    let wantSchedule: Bool
+    let outputs: RowOutputs
     let wantErrors: Bool
 
-    func compute(_ chunk: InputChunk, estimate: Int, buffers: [[UInt8]]) -> OutputChunk {
-        var out = OutputChunk(primary: buffers[0], secondary: buffers[1], errors: buffers[2],
-                              rows: chunk.records.count, bytesRead: chunk.bytesRead)
-        switch format {
-        case .csv:
-            if wantSchedule { out.primary.reserveCapacity(estimate * chunk.records.count) }
-            out.secondary.reserveCapacity(100 * chunk.records.count)
-            for (k, record) in chunk.records.enumerated() {
-                let ok = BatchFormatter.process(fields: record.fields, columns: columns,
-                                                schedule: &out.primary, summary: &out.secondary,
-                                                writeSchedule: wantSchedule)
-                if !wantSchedule { out.primary.removeAll(keepingCapacity: true) }
-                if !ok {
-                    out.failed += 1
-                    if wantErrors { appendErrorLine(row: chunk.firstRow + k, record: record, to: &out.errors) }
-                }
-            }
-        case .jsonl:
-            out.primary.reserveCapacity(estimate * chunk.records.count)
-            for (k, record) in chunk.records.enumerated() {
-                let id = columns.id(of: record.fields)
-                do {
-                    let result = try BatchResult(columns.request(from: record.fields))
-                    JsonlFormatter.appendResult(id: id, line: record.line, result, to: &out.primary)
-                } catch {
-                    out.failed += 1
-                    JsonlFormatter.appendError(id: id, line: record.line, error, to: &out.primary)
-                    if wantErrors { BatchRunner.appendErrorLine(row: chunk.firstRow + k, line: record.line, id: id, error, to: &out.errors) }
-                }
+    /// Computes every row of `chunk` into `buffers` (emptied, their capacity kept) with the
+    /// worker's `processor`.
+    func compute(_ chunk: InputChunk, buffers: [ByteBuffer], processor: inout RowProcessor) -> OutputChunk {
+        let out = OutputChunk(primary: buffers[0], secondary: buffers[1], errors: buffers[2], ledger: buffers[3],
+                              rows: chunk.cells.count, bytesRead: chunk.bytesRead)
+        let rowBuffers = RowBuffers(primary: out.primary, summary: out.secondary, ledger: out.ledger)
+        var failed = 0
+        chunk.cells.forEachRow { k, row, line in
+            guard let error = processor.process(row, line: line, into: rowBuffers) else { return }
+            failed += 1
+            if wantErrors {
+                var text: [UInt8] = []
+                BatchRunner.appendErrorLine(row: chunk.firstRow + k, line: line,
+                                            id: String(decoding: columns.id(of: row), as: UTF8.self), error, to: &text)
+                out.errors.append(text)
             }
         }
-        return out
-    }
-
-    /// The error report line of a row that `BatchFormatter.process` rejected. The row is parsed
-    /// and computed again to get the error itself; rows are independent and deterministic, so
-    /// this is the same error (and failed rows are rare, so the cost does not matter).
-    func appendErrorLine(row: Int, record: CSVRecord, to out: inout [UInt8]) {
-        let id = columns.id(of: record.fields)
-        let error: KernelError
-        do {
-            _ = try BatchResult(columns.request(from: record.fields))
-            error = KernelError(field: "", "the row failed while writing its output")
-        } catch let e {
-            error = e
-        }
-        BatchRunner.appendErrorLine(row: row, line: record.line, id: id, error, to: &out)
+        var result = out
+        result.failed = failed
+        return result
     }
 }
 
@@ -508,24 +509,27 @@ extension BatchRunner {
 }
 
 /// Rows read, in input order.
-struct InputChunk: @unchecked Sendable {
+struct InputChunk: Sendable {
     let index: Int
     /// 1-based data-row number of the first record.
     let firstRow: Int
-    let records: [CSVRecord]
+    /// The records' cells as bytes.
+    let cells: CSVChunk
     /// `CSVReader.bytesConsumed` after the last record.
     let bytesRead: Int
 }
 
 /// A computed chunk's bytes.
 struct OutputChunk: Sendable {
-    var primary: [UInt8] = []     // schedule CSV, or JSON lines
-    var secondary: [UInt8] = []   // summary CSV
-    var errors: [UInt8] = []      // error report lines
+    let primary: ByteBuffer     // schedule CSV, or JSON lines
+    let secondary: ByteBuffer   // summary CSV
+    let errors: ByteBuffer      // error report lines
+    let ledger: ByteBuffer      // ledger lines
     var rows: Int
     var failed = 0
     var bytesRead: Int
-    var outputBytes: Int { primary.count + secondary.count + errors.count }
+    var outputBytes: Int { primary.count + secondary.count + errors.count + ledger.count }
+    var buffers: [ByteBuffer] { [primary, secondary, errors, ledger] }
 }
 
 /// The shared state of one run: a mutex, three condition variables, the queue of chunks to
@@ -553,7 +557,7 @@ final class Pipeline: @unchecked Sendable {
     private(set) var bytesWritten = 0
     /// Emptied output buffers, kept with their capacity: reusing them spares a fresh
     /// allocation (and its page faults) for every chunk.
-    private var spare: [[UInt8]] = []
+    private var spare: [ByteBuffer] = []
 
     init(window: Int, initialEstimate: Int) {
         self.window = max(2, window)
@@ -596,7 +600,7 @@ final class Pipeline: @unchecked Sendable {
             let stop = stopped
             unlock()
             if stop { return }
-            let records: [CSVRecord]
+            var records: [CSVRecord]
             do {
                 records = try reader.nextBatch(max: rows, waitForMax: false)
             } catch {
@@ -616,10 +620,13 @@ final class Pipeline: @unchecked Sendable {
                 unlock()
                 return
             }
-            queue.append(InputChunk(index: chunksRead, firstRow: rowsRead + 1, records: records,
+            var cells = CSVChunk()
+            for r in records { cells.append(fields: r.fields, line: r.line) }
+            records.removeAll()
+            queue.append(InputChunk(index: chunksRead, firstRow: rowsRead + 1, cells: cells,
                                     bytesRead: reader.bytesConsumed))
             chunksRead += 1
-            rowsRead += records.count
+            rowsRead += cells.count
             pthread_cond_signal(workReady)
             unlock()
         }
@@ -628,6 +635,8 @@ final class Pipeline: @unchecked Sendable {
     // MARK: worker threads
 
     func workLoop(_ work: ChunkWork) {
+        // The worker's scratch, reused for every row it computes.
+        var processor = RowProcessor(columns: work.columns, outputs: work.outputs)
         while true {
             lock()
             while !stopped && queueHead == queue.count && !readerDone { pthread_cond_wait(workReady, mutex) }
@@ -641,12 +650,11 @@ final class Pipeline: @unchecked Sendable {
                 queue.removeFirst(queueHead)
                 queueHead = 0
             }
-            let estimate = bytesPerRow
-            var buffers: [[UInt8]] = []
-            while buffers.count < 3, let b = spare.popLast() { buffers.append(b) }
+            var buffers: [ByteBuffer] = []
+            while buffers.count < 4, let b = spare.popLast() { buffers.append(b) }
             unlock()
-            while buffers.count < 3 { buffers.append([]) }
-            let out = work.compute(chunk, estimate: estimate, buffers: buffers)
+            while buffers.count < 4 { buffers.append(ByteBuffer(capacity: 1 << 16)) }
+            let out = work.compute(chunk, buffers: buffers, processor: &processor)
             lock()
             results[chunk.index] = out
             pthread_cond_signal(resultReady)
@@ -685,11 +693,11 @@ final class Pipeline: @unchecked Sendable {
 
     /// Records the input position of the chunk just written and takes back its buffers.
     func written(_ out: consuming OutputChunk) {
-        var buffers = [out.primary, out.secondary, out.errors]
-        for i in buffers.indices { buffers[i].removeAll(keepingCapacity: true) }
+        let buffers = out.buffers
+        for b in buffers { b.removeAll() }
         lock()
         bytesWritten = out.bytesRead
-        if spare.count < 3 * window { spare.append(contentsOf: buffers) }
+        if spare.count < 4 * window { spare.append(contentsOf: buffers) }
         unlock()
     }
 }

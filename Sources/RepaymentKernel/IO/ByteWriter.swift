@@ -41,6 +41,29 @@ struct ByteWriter {
         count += b.count
     }
 
+    /// The bytes `field(_:)` writes for `b`: quoted (RFC 4180) when it holds `,` `"` CR or LF.
+    static func fieldBytes(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var quotes = 0, special = false
+        for c in b {
+            if c == 34 { quotes += 1; special = true } else if c == 44 || c == 13 || c == 10 { special = true }
+        }
+        return special ? b.count + 2 + quotes : b.count
+    }
+
+    /// Writes a CSV field, quoted (RFC 4180, `"` doubled) only when it holds `,` `"` CR or LF.
+    mutating func field(_ b: UnsafeBufferPointer<UInt8>) {
+        guard b.contains(where: { $0 == 44 || $0 == 34 || $0 == 13 || $0 == 10 }) else {
+            bytes(b)
+            return
+        }
+        byte(34)
+        for c in b {
+            if c == 34 { byte(34) }
+            byte(c)
+        }
+        byte(34)
+    }
+
     /// Stores the 8 bytes of `word` (first byte lowest) and keeps the first `keep` of them.
     @inline(__always) mutating func word(_ word: UInt64, keep: Int) {
         UnsafeMutableRawPointer(p + count).storeBytes(of: word.littleEndian, as: UInt64.self)

@@ -22,7 +22,12 @@ public struct BatchRequest: Sendable, Hashable {
     /// `prepayment`, `allocation`, `grace_days`, defaults when empty.
     public var paymentSettings = PaymentSettings()
     /// A plan row's terms; nil for a loan row.
-    public var plan: PlanRequest?
+    public var plan: PlanRequest? {
+        get { planBox?.value }
+        set { planBox = newValue.map(PlanBox.init) }
+    }
+    /// The plan out of line: a loan row's request stays small to fill and to clear.
+    private var planBox: PlanBox?
 
     /// An empty request (a loan row with no loan yet), to be filled by ``BatchColumns/read(_:into:)``.
     public init() {}
@@ -44,7 +49,15 @@ public struct BatchRequest: Sendable, Hashable {
     }
 
     /// Whether the row is a negotiated plan (it has `as_of`).
-    public var isPlan: Bool { plan != nil }
+    public var isPlan: Bool { planBox != nil }
+}
+
+/// An immutable box for a plan's terms (a new box for every new value: value semantics).
+final class PlanBox: Sendable, Hashable {
+    let value: PlanRequest
+    init(_ value: PlanRequest) { self.value = value }
+    static func == (a: PlanBox, b: PlanBox) -> Bool { a.value == b.value }
+    func hash(into h: inout Hasher) { h.combine(value) }
 }
 
 /// The payment columns of SPEC §9 other than `payments`: how a history is applied.

@@ -81,7 +81,7 @@ struct RequestParser {
             request.loan = try loan(scale: scale, rounding: rounding, basis: basis)
             request.paymentSettings = try paymentSettings()
             request.payments = try payments(scale: scale)
-            request.plan = nil
+            if request.isPlan { request.plan = nil }
             return
         }
         let fees = try money(.fees, scale: scale)

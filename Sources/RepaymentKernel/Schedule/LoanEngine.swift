@@ -31,10 +31,16 @@ enum LoanEngine {
     }
 
     static func schedule(for t: LoanTerms) throws(KernelError) -> Schedule {
-        try schedule(for: Input(
-            principal: t.principal.units, rate: t.rate, feeRate: t.feeRate, periods: t.term, method: t.method,
-            from: t.start, anchor: t.firstDue ?? t.start, offset: t.firstDue == nil ? 0 : -1,
-            basis: t.basis, rounding: t.rounding, scale: t.scale, stopAtPayoff: true))
+        try schedule(for: Input(t))
+    }
+
+    /// The rows of `t` on machine integers into `rows` (emptied first, its capacity kept: a
+    /// batch worker reuses one array for every loan). False when a value does not fit
+    /// `Int128`; then `schedule(for:)` computes the schedule on GMP.
+    static func compactRows(for t: Input, into rows: inout [CompactRow]) -> Bool {
+        rows.removeAll(keepingCapacity: true)
+        if monthly64(t, into: &rows) { return true }
+        return genericRows(for: t, into: &rows)
     }
 
     /// The schedule of `t`: on `monthly64` when it applies, else on `Int128` (`run`), else on GMP.
@@ -42,17 +48,10 @@ enum LoanEngine {
     static func schedule(for t: Input, fastPath: Bool = true) throws(KernelError) -> Schedule {
         var compact: [CompactRow] = []
         compact.reserveCapacity(t.method == .bullet ? 1 : t.periods)
-        if fastPath && monthly64(t, into: &compact) {
+        if fastPath ? compactRows(for: t, into: &compact) : genericRows(for: t, into: &compact) {
             return Schedule(storage: .compact(compact), scale: t.scale)
         }
-        compact.removeAll(keepingCapacity: true)
         do {
-            try run(t, Int128.self) { r in
-                compact.append(CompactRow(period: r.period, kind: .installment, dueDate: r.dueDate, principal: r.principal,
-                                          interest: r.interest, carried: 0, balance: r.balance))
-            }
-            return Schedule(storage: .compact(compact), scale: t.scale)
-        } catch {
             var wide: [ScheduleRow] = []
             do {
                 try run(t, BigInt.self) { r in
@@ -63,6 +62,20 @@ enum LoanEngine {
                 throw KernelError.internalFailure("arithmetic failed on the arbitrary-precision path")
             }
             return Schedule(storage: .wide(wide), scale: t.scale)
+        }
+    }
+
+    /// `compactRows(for:into:)` without `monthly64` (the tests compare both).
+    static func genericRows(for t: Input, into rows: inout [CompactRow]) -> Bool {
+        rows.removeAll(keepingCapacity: true)
+        do {
+            try run(t, Int128.self) { r in
+                rows.append(CompactRow(period: r.period, kind: .installment, dueDate: r.dueDate, principal: r.principal,
+                                       interest: r.interest, carried: 0, balance: r.balance))
+            }
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -219,6 +232,15 @@ enum LoanEngine {
             if t.stopAtPayoff && balance == 0 { break }
         }
         return true
+    }
+}
+
+extension LoanEngine.Input {
+    /// A loan's schedule: due dates from `start`, or from `firstDue` (offset -1).
+    init(_ t: LoanTerms) {
+        self.init(principal: t.principal.units, rate: t.rate, feeRate: t.feeRate, periods: t.term, method: t.method,
+                  from: t.start, anchor: t.firstDue ?? t.start, offset: t.firstDue == nil ? 0 : -1,
+                  basis: t.basis, rounding: t.rounding, scale: t.scale, stopAtPayoff: true)
     }
 }
 
