@@ -543,7 +543,7 @@ final class Pipeline: @unchecked Sendable {
     private let resultReady = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     private let window: Int
-    private var queue: [InputChunk] = []
+    private var queue: [InputChunk?] = []
     private var queueHead = 0
     private var results: [Int: OutputChunk] = [:]
     private var chunksRead = 0
@@ -558,6 +558,8 @@ final class Pipeline: @unchecked Sendable {
     /// Emptied output buffers, kept with their capacity: reusing them spares a fresh
     /// allocation (and its page faults) for every chunk.
     private var spare: [ByteBuffer] = []
+    /// Emptied input chunks, kept with their capacity, for the reader to refill.
+    private var spareChunks: [CSVChunk] = []
 
     init(window: Int, initialEstimate: Int) {
         self.window = max(2, window)
@@ -600,9 +602,11 @@ final class Pipeline: @unchecked Sendable {
             let stop = stopped
             unlock()
             if stop { return }
-            var records: [CSVRecord]
+            lock()
+            var cells = spareChunks.popLast() ?? CSVChunk()
+            unlock()
             do {
-                records = try reader.nextBatch(max: rows, waitForMax: false)
+                try reader.nextChunk(into: &cells, max: rows, waitForMax: false)
             } catch {
                 lock()
                 if failure == nil { failure = BatchRunner.inputError(error) }
@@ -613,16 +617,13 @@ final class Pipeline: @unchecked Sendable {
                 return
             }
             lock()
-            if records.isEmpty {
+            if cells.isEmpty {
                 readerDone = true
                 pthread_cond_broadcast(workReady)
                 pthread_cond_broadcast(resultReady)
                 unlock()
                 return
             }
-            var cells = CSVChunk()
-            for r in records { cells.append(fields: r.fields, line: r.line) }
-            records.removeAll()
             queue.append(InputChunk(index: chunksRead, firstRow: rowsRead + 1, cells: cells,
                                     bytesRead: reader.bytesConsumed))
             chunksRead += 1
@@ -644,8 +645,10 @@ final class Pipeline: @unchecked Sendable {
                 unlock()
                 return
             }
-            let chunk = queue[queueHead]
+            var chunk: InputChunk! = queue[queueHead]
+            queue[queueHead] = nil   // the worker holds the only reference to the chunk's storage
             queueHead += 1
+            let index = chunk.index
             if queueHead > 64 && queueHead * 2 > queue.count {
                 queue.removeFirst(queueHead)
                 queueHead = 0
@@ -655,8 +658,13 @@ final class Pipeline: @unchecked Sendable {
             unlock()
             while buffers.count < 4 { buffers.append(ByteBuffer(capacity: 1 << 16)) }
             let out = work.compute(chunk, buffers: buffers, processor: &processor)
+            // The emptied chunk goes back to the reader with its capacity.
+            var cells = chunk.cells
+            chunk = nil
+            cells.removeAll()
             lock()
-            results[chunk.index] = out
+            if spareChunks.count < window { spareChunks.append(cells) }
+            results[index] = out
             pthread_cond_signal(resultReady)
             unlock()
         }

@@ -51,6 +51,15 @@ public struct CSVChunk: Sendable {
         records[records.count - 1].cellCount += 1
     }
 
+    /// Drops the record begun last, with its cells.
+    public mutating func dropLastRecord() {
+        guard let r = records.popLast() else { return }
+        if r.firstCell < spans.count {
+            bytes.removeSubrange(spans[r.firstCell].start...)
+            spans.removeSubrange(r.firstCell...)
+        }
+    }
+
     /// Empties the chunk, keeping its capacity.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

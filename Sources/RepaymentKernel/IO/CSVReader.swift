@@ -124,8 +124,9 @@ public final class CSVReader {
     public func next() throws(CSVSyntaxError) -> CSVRecord? {
         if let e = pendingError { throw e }
         while true {
-            switch scan() {
-            case .record(let r): return r
+            let (result, fields) = scanStrings()
+            switch result {
+            case .record(let line): return CSVRecord(fields: fields, line: line)
             case .end: return nil
             case .needMore:
                 do { try refill() } catch { pendingError = error; throw error }
@@ -151,9 +152,10 @@ public final class CSVReader {
                 if out.isEmpty { throw e }
                 break  // the next call rethrows it
             }
-            switch scan() {
-            case .record(let r):
-                out.append(r)
+            let (result, fields) = scanStrings()
+            switch result {
+            case .record(let line):
+                out.append(CSVRecord(fields: fields, line: line))
             case .end:
                 return out
             case .needMore:
@@ -210,11 +212,73 @@ public final class CSVReader {
 
     // MARK: - Parsing
 
-    private enum ScanResult { case record(CSVRecord), needMore, end, failure(CSVSyntaxError) }
+    private enum ScanResult { case record(line: Int), needMore, end, failure(CSVSyntaxError) }
+
+    /// Receives the cells of the record being scanned.
+    private protocol CellSink {
+        /// A record starts on `line`.
+        mutating func begin(line: Int)
+        /// The next cell of the record, its bytes unquoted and unescaped.
+        mutating func cell(_ bytes: UnsafeBufferPointer<UInt8>)
+        /// The record begun last is dropped (more input is needed, or it is broken).
+        mutating func rollback()
+    }
+
+    /// Cells as strings, for `next()` and `nextBatch`.
+    private struct StringCells: CellSink {
+        var fields: [String] = []
+        mutating func begin(line: Int) { fields.removeAll(keepingCapacity: true) }
+        mutating func cell(_ bytes: UnsafeBufferPointer<UInt8>) { fields.append(String(decoding: bytes, as: UTF8.self)) }
+        mutating func rollback() { fields.removeAll(keepingCapacity: true) }
+    }
+
+    /// Cells appended to a chunk, for `nextChunk`.
+    private struct ChunkCells: CellSink {
+        var chunk: CSVChunk
+        mutating func begin(line: Int) { chunk.beginRecord(line: line) }
+        mutating func cell(_ bytes: UnsafeBufferPointer<UInt8>) { chunk.appendCell(bytes) }
+        mutating func rollback() { chunk.dropLastRecord() }
+    }
+
+    /// Scans one record as strings.
+    private func scanStrings() -> (ScanResult, [String]) {
+        var sink = StringCells()
+        sink.fields.reserveCapacity(fieldCountHint)
+        let r = scan(into: &sink)
+        return (r, sink.fields)
+    }
+
+    /// Appends up to `max` records to `chunk` (emptied first, its capacity kept), their cells
+    /// as bytes: the batch path, with no `String` per cell. The chunk is empty at the end of
+    /// input. `waitForMax` and errors as in `nextBatch(max:waitForMax:)`: records read before
+    /// an error are kept, and the next call throws it.
+    public func nextChunk(into chunk: inout CSVChunk, max: Int, waitForMax: Bool = true) throws(CSVSyntaxError) {
+        chunk.removeAll()
+        var sink = ChunkCells(chunk: chunk)
+        chunk = CSVChunk()   // the storage moves to the sink and back: no copy
+        defer { chunk = sink.chunk }
+        while sink.chunk.count < max {
+            if let e = pendingError {
+                if sink.chunk.isEmpty { throw e }
+                return  // the next call rethrows it
+            }
+            switch scan(into: &sink) {
+            case .record:
+                continue
+            case .end:
+                return
+            case .needMore:
+                if !waitForMax && !sink.chunk.isEmpty { return }
+                do { try refill() } catch { pendingError = error }
+            case .failure(let e):
+                pendingError = e
+            }
+        }
+    }
 
     /// Parses one record from `buf[start..<end]`. Never returns `.needMore` when `eof` is set.
     /// Only commits `start`/`line` on success (or after skipping blank lines / the BOM).
-    private func scan() -> ScanResult {
+    private func scan<Sink: CellSink>(into sink: inout Sink) -> ScanResult {
         let buf = self.buf, e = self.end, eof = self.eof
         var p = start
         var line = self.line
@@ -244,8 +308,11 @@ public final class CSVReader {
         if p == e { return eof ? .end : .needMore }
 
         let recordLine = line
-        var fields: [String] = []
-        fields.reserveCapacity(fieldCountHint)
+        sink.begin(line: recordLine)
+        var cells = 0
+        // Every early return below drops the record begun (the sink rolls it back).
+        var complete = false
+        defer { if !complete { sink.rollback() } }
 
         while true {  // one iteration per field; p is at the first byte of the field
             if p < e && buf[p] == QUOTE {
@@ -279,9 +346,11 @@ public final class CSVReader {
                 let tail = UnsafeBufferPointer(start: buf + segStart, count: p - segStart)
                 if escaped {
                     scratch.append(contentsOf: tail)
-                    fields.append(String(decoding: scratch, as: UTF8.self))
+                    scratch.withUnsafeBufferPointer { sink.cell($0) }
+                    cells += 1
                 } else {
-                    fields.append(String(decoding: tail, as: UTF8.self))
+                    sink.cell(tail)
+                    cells += 1
                 }
                 p += 1  // past the closing quote
                 if p == e {
@@ -316,7 +385,8 @@ public final class CSVReader {
                     p += 1
                 }
                 if p == e && !eof { return .needMore }
-                fields.append(String(decoding: UnsafeBufferPointer(start: buf + fieldStart, count: p - fieldStart), as: UTF8.self))
+                sink.cell(UnsafeBufferPointer(start: buf + fieldStart, count: p - fieldStart))
+                cells += 1
                 if p == e { break }
                 let b = buf[p]
                 if b == COMMA { p += 1; continue }
@@ -327,8 +397,9 @@ public final class CSVReader {
         }
         start = p
         self.line = line
-        fieldCountHint = fields.count
-        return .record(CSVRecord(fields: fields, line: recordLine))
+        complete = true
+        fieldCountHint = cells
+        return .record(line: recordLine)
     }
 
     /// Printable description of a byte for error messages.
