@@ -327,3 +327,58 @@ let csvTrickyInputs: [String] = [
         }
     }
 }
+
+/// `nextChunk(into:)` (cells as bytes) reads what `next()` reads, also when a record is cut by
+/// the end of the buffer (the chunk drops the partial record and rescans it) and when an error
+/// ends the input.
+@Suite struct CSVChunkReading {
+    /// The whole input through nextChunk with `max` records per chunk, via a file read `chunkSize` bytes at a time.
+    static func outcome(_ bytes: [UInt8], chunkSize: Int, max: Int) -> CSVOutcome {
+        let path = csvTempPath("chunk")
+        csvWriteFile(path, bytes)
+        defer { unlink(path) }
+        let fd = open(path, O_RDONLY)
+        precondition(fd >= 0)
+        defer { close(fd) }
+        let reader = CSVReader(fileDescriptor: fd, chunkSize: chunkSize)
+        var o = CSVOutcome()
+        var chunk = CSVChunk()
+        do {
+            while true {
+                try reader.nextChunk(into: &chunk, max: max, waitForMax: max % 2 == 0)
+                if chunk.isEmpty { break }
+                for k in 0..<chunk.count {
+                    o.records.append(chunk.fields(k))
+                    o.lines.append(chunk.records[k].line)
+                }
+            }
+        } catch { o.error = error }
+        return o
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64, 1 << 20])
+    func sameAsNext(chunkSize: Int) {
+        for s in csvTrickyInputs + ["id,x\n1,\"a\"\"b\"\n2,\"c\nd\"\n3,\"x\"y\n4,z\n", "a,b\r\n\"\",\"\"\r\n\r\n1,2"] {
+            let bytes = csvUTF8(s)
+            let reference = csvOutcome(CSVReader(bytes: bytes))
+            for max in [1, 2, 5, 4096] {
+                #expect(csvFirstDifference(Self.outcome(bytes, chunkSize: chunkSize, max: max), reference) == nil,
+                        "chunk \(chunkSize) max \(max) input \(s.debugDescription)")
+            }
+        }
+    }
+
+    @Test func rowsAsCells() throws {
+        var chunk = CSVChunk()
+        try CSVReader(bytes: csvUTF8("id,p\nL1,\"1,5\"\n\"L\"\"2\",\n")).nextChunk(into: &chunk, max: 10)
+        var seen: [[String]] = []
+        chunk.forEachRow { k, row, line in
+            seen.append((0..<row.count).map { row.string($0) } + ["\(k)", "\(line)"])
+        }
+        #expect(seen == [["id", "p", "0", "1"], ["L1", "1,5", "1", "2"], ["L\"2", "", "2", "3"]])
+        chunk.beginRecord(line: 9)
+        chunk.appendCell(UnsafeBufferPointer(start: nil, count: 0))
+        chunk.dropLastRecord()
+        #expect(chunk.count == 3 && chunk.fields(2) == ["L\"2", ""])
+    }
+}
