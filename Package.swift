@@ -13,6 +13,8 @@ var package = Package(
     name: "RepaymentKernel",
     products: [
         .library(name: "RepaymentKernel", targets: ["RepaymentKernel"]),
+        // The `repay batch` pipeline: threads, ordered output, atomic files, signals, progress.
+        .library(name: "RepaymentBatch", targets: ["RepaymentBatch"]),
         .executable(name: "repay", targets: ["RepayCLI"]),
         // The C API (Sources/CRepayKernel/include/repaykernel.h): librepaykernel.so and librepaykernel-static.a.
         .library(name: "repaykernel", type: .dynamic, targets: ["RepayKernelC"]),
@@ -31,10 +33,16 @@ var package = Package(
             name: "RepaymentKernel",
             dependencies: ["CGMP"]
         ),
+        // The batch pipeline around the core's row processor.
+        .target(
+            name: "RepaymentBatch",
+            dependencies: ["RepaymentKernel"]
+        ),
         .executableTarget(
             name: "RepayCLI",
             dependencies: [
                 "RepaymentKernel",
+                "RepaymentBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,12 +51,12 @@ var package = Package(
         // Implements repaykernel.h with `@c @implementation`.
         .target(
             name: "RepayKernelC",
-            dependencies: ["RepaymentKernel", "CRepayKernel"]
+            dependencies: ["RepaymentKernel", "RepaymentBatch", "CRepayKernel"]
         ),
         .testTarget(
             name: "RepaymentKernelTests",
             // RepayKernelC: the status codes the C API gives each kind of KernelError.
-            dependencies: ["RepaymentKernel", "RepayKernelC"]
+            dependencies: ["RepaymentKernel", "RepaymentBatch", "RepayKernelC"]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RepaymentKernel
+import RepaymentBatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc

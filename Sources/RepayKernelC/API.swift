@@ -13,6 +13,7 @@
 
 import CRepayKernel
 import RepaymentKernel
+import RepaymentBatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -375,9 +376,9 @@ public func rk_run_csv(_ csv: UnsafePointer<CChar>?, _ csvLen: Int,
     guard csvLen >= 0, let input = bytes(csv, csvLen) else {
         return finish(RK_MISUSE, "csv is NULL but csv_len is not 0")
     }
-    let run: CSVRun
+    let run: InMemoryBatch
     do {
-        run = try CSVRun(input, wantSchedule: schedule != nil)
+        run = try InMemoryBatch(input, wantSchedule: schedule != nil)
     } catch {
         return finish(status(of: error), error.description)
     }

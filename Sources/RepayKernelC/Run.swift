@@ -1,51 +1,9 @@
 // The whole-request entry points: a batch CSV document in, the two batch CSV
-// outputs out (rk_run_csv); a JSON request in, a JSON result out (rk_run_json).
+// outputs out (rk_run_csv, computed by RepaymentBatch.InMemoryBatch); a JSON request in, a
+// JSON result out (rk_run_json).
 
 import CRepayKernel
 import RepaymentKernel
-
-/// The outputs of a batch CSV document, computed exactly as `repay batch`
-/// computes them (same reader, same row parser, same formatter), in memory
-/// and on the calling thread.
-struct CSVRun {
-    var schedule: [UInt8] = []
-    var summary: [UInt8] = []
-    var failedRows = 0
-
-    /// - Throws: a `KernelError` with `.unusableFile` for an unusable document
-    ///   (the same messages as `repay batch`).
-    init(_ bytes: [UInt8], wantSchedule: Bool) throws(KernelError) {
-        let reader = CSVReader(bytes: bytes)
-        let header: CSVRecord
-        do {
-            guard let h = try reader.next() else { throw KernelError(.unusableFile, field: "header", "the input is empty (no header row)") }
-            header = h
-        } catch let e as CSVSyntaxError {
-            throw KernelError(.unusableFile, field: "input", "line \(e.line): \(e.message)")
-        } catch let e as KernelError {
-            throw e
-        } catch {
-            throw KernelError(.unusableFile, field: "input", "\(error)")
-        }
-        let columns = try BatchColumns(header: header.fields)
-        schedule.append(contentsOf: BatchFormatter.scheduleHeader.utf8)
-        summary.append(contentsOf: BatchFormatter.summaryHeader.utf8)
-        // A syntax error after some rows makes the whole file unusable, as in `repay batch`
-        // (which then commits nothing): read every record before computing any.
-        var records: [CSVRecord] = []
-        do {
-            while let r = try reader.next() { records.append(r) }
-        } catch {
-            throw KernelError(.unusableFile, field: "input", "line \(error.line): \(error.message)")
-        }
-        for r in records {
-            if !BatchFormatter.process(fields: r.fields, columns: columns, schedule: &schedule, summary: &summary) {
-                failedRows += 1
-            }
-            if !wantSchedule { schedule.removeAll(keepingCapacity: true) }
-        }
-    }
-}
 
 /// One JSON request's outcome, appended to a JSON result.
 enum JSONRun {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RepaymentKernel
+@testable import RepaymentBatch
 #if canImport(Glibc)
 import Glibc
 #endif

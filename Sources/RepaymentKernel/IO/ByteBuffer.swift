@@ -73,9 +73,6 @@ public final class ByteBuffer {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
-    /// The bytes written, valid until the buffer is next written to.
-    var rawBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
-
     /// A copy of the bytes written.
     public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }
