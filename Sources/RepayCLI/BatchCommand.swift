@@ -24,6 +24,8 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
                  waive_interest, waive_fees, capitalize, down_payment, defer_months,
                  deferral_interest, then, installments, plan_method, plan_rate,
                  max_term
+          payments (SPEC §9; a loan's prepayments, or the history a plan's arrears
+                 are replayed from): payments, prepayment, allocation, grace_days
         An empty cell means the default. A bad row gets status=error in the summary
         with a message naming the column; it never stops the batch.
 
@@ -36,6 +38,10 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
                  amounts and rates are JSON strings, exact to the digit.
           --errors FILE: the failed rows only, as CSV row,line,id,column,message
                  (row: data row number, header excluded; line: line in the input).
+          --ledger FILE: for every plan row with payments, its ledger (SPEC §9.2
+                 replay), the CSV of `repay ledger --format csv`: id,date,event,
+                 installment,amount,penalty,interest,principal,credit,overdue,
+                 balance,days_past_due, rows in input order.
         A file is written to a temporary file beside it and renamed into place only
         when the run completes; a failed or interrupted run leaves no output file.
 
@@ -79,6 +85,9 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
     @Option(help: ArgumentHelp("Write a report of the failed rows (row,line,id,column,message) here.", valueName: "file"))
     var errors: String?
 
+    @Option(help: ArgumentHelp("Write the ledger of every plan row with payments (the CSV of repay ledger) here.", valueName: "file"))
+    var ledger: String?
+
     @Option(help: "Compute threads (default: every core).")
     var jobs: Int?
 
@@ -101,7 +110,7 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
             if output != nil {
                 throw ValidationError("--output is for --format jsonl; with csv use --schedule FILE and/or --summary FILE")
             }
-            if schedule == nil && summary == nil && errors == nil {
+            if schedule == nil && summary == nil && errors == nil && ledger == nil {
                 throw ValidationError("nothing to write: add --schedule FILE and/or --summary FILE (- for standard output)")
             }
         case .jsonl:
@@ -110,7 +119,7 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
             }
             if output == nil { throw ValidationError("--format jsonl needs --output FILE (- for standard output)") }
         }
-        let given = [("schedule", schedule), ("summary", summary), ("output", output), ("errors", errors)]
+        let given = [("schedule", schedule), ("summary", summary), ("output", output), ("errors", errors), ("ledger", ledger)]
             .compactMap { name, path in path.map { (name, $0) } }
         for (i, a) in given.enumerated() {
             // The same path twice is a mistake, except a device such as /dev/null.
@@ -151,6 +160,7 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
             if let summary { outputs.summary = try ByteSink.open(path: summary, field: "summary") }
             if let output { outputs.jsonl = try ByteSink.open(path: output, field: "output") }
             if let errors { outputs.errors = try ByteSink.open(path: errors, field: "errors") }
+            if let ledger { outputs.ledger = try ByteSink.open(path: ledger, field: "ledger") }
         } catch {
             for s in outputs.all { s.discard() }
             fail(error.description)
@@ -161,7 +171,7 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
         runner.format = format
         runner.shouldStop = { batchStopSignal.load(ordering: .relaxed) != 0 }
         // Progress only on a terminal, and not when an output is going to that same terminal.
-        let outputOnTerminal = [schedule, summary, output, errors].contains("-") && isatty(1) == 1
+        let outputOnTerminal = [schedule, summary, output, errors, ledger].contains("-") && isatty(1) == 1
         let display = !quiet && isatty(2) == 1 && !outputOnTerminal ? ProgressDisplay(inputSize: inputSize) : nil
         if let display { runner.progress = { display.show($0) } }
         let reader = CSVReader(fileDescriptor: fd)
