@@ -117,7 +117,10 @@ private struct RowReader {
             if s.hasPrefix("-"), CellParser.wholeNumber(String(s.dropFirst())) != nil {
                 throw KernelError(field: name, "must be at least \(min): '\(s)'")
             }
-            throw KernelError(field: name, "not a whole number: '\(s)'")
+            if s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+                throw KernelError(.outOfRange, field: name, "too large (at most 15 digits): '\(CellExcerpt.of(s))'")
+            }
+            throw KernelError(field: name, "not a whole number: '\(CellExcerpt.of(s))'")
         }
         guard v >= min else { throw KernelError(field: name, "must be at least \(min): '\(s)'") }
         return v
@@ -289,11 +292,14 @@ private struct RowReader {
 
 /// Parsing of the plain cell syntaxes of SPEC §7.
 public enum CellParser {
-    /// Plain digits as an `Int`; nil for anything else or a value above 10^15.
+    /// Plain digits as an `Int`; nil for anything else or a value of 10^15 or more.
+    /// Leading zeros are not counted: `012` and `0000000000000000000012` are both 12.
     public static func wholeNumber(_ s: String) -> Int? {
         let u = s.utf8
-        guard !u.isEmpty, u.count <= 15, u.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return u.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard !u.isEmpty, u.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        let significant = u.drop { $0 == 48 }
+        guard significant.count <= 15 else { return nil }
+        return significant.reduce(0) { $0 * 10 + Int($1 - 48) }
     }
 
     /// `true/false`, `yes/no`, `on/off`, `1/0`.
