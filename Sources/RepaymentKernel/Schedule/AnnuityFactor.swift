@@ -67,7 +67,17 @@ struct AnnuityFactor {
             return principal.divided(by: .small(Int128(n)), rounding: rounding) ?? .small(0)
         }
         guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator else {
-            return AnnuityFactor(rate: rate, periods: n).installment(principal: principal, rounding: rounding)
+            // A rate beyond Int128 (up to 100 decimals): its factors are large (a^n has up to
+            // n * 103 digits), so only the last few are kept; a replay re-sizing after many
+            // prepayments asks for the same (rate, periods) until the next due date.
+            let cache = ThreadCache.current
+            if let hit = cache.bigAnnuity.first(where: { $0.periods == n && $0.rate.numerator == rate.numerator && $0.rate.denominator == rate.denominator }) {
+                return hit.factor.installment(principal: principal, rounding: rounding)
+            }
+            let f = AnnuityFactor(rate: rate, periods: n)
+            if cache.bigAnnuity.count >= ThreadCache.bigSlots { cache.bigAnnuity.removeFirst() }
+            cache.bigAnnuity.append((rate, n, f))
+            return f.installment(principal: principal, rounding: rounding)
         }
         let cache = ThreadCache.current
         let key = AnnuityKey(rn: rn, rd: rd, n: n)
@@ -90,6 +100,9 @@ struct AnnuityKey: Hashable {
 final class ThreadCache {
     static let slots = 1024
     var annuity = [(key: AnnuityKey, factor: AnnuityFactor)?](repeating: nil, count: ThreadCache.slots)
+    /// The most recent factors of rates beyond Int128, oldest first.
+    static let bigSlots = 4
+    var bigAnnuity: [(rate: Rate, periods: Int, factor: AnnuityFactor)] = []
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()
