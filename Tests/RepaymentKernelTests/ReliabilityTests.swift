@@ -101,6 +101,27 @@ struct ReliabilityTests {
         }
     }
 
+    @Test("repaykernel.h's limits are the kernel's")
+    func headerLimits() throws {
+        let header = String(decoding: BatchTestSupport.read(BatchTestSupport.repoRoot
+            .appendingPathComponent("Sources/CRepayKernel/include/repaykernel.h").path), as: UTF8.self)
+        func value(_ name: String) -> Int? {
+            for line in header.split(separator: "\n") {
+                let words = line.split(separator: " ", omittingEmptySubsequences: true)
+                if words.count >= 3, words[0] == "#define", words[1] == name { return Int(words[2]) }
+            }
+            return nil
+        }
+        #expect(value("RK_MAX_AMOUNT_DIGITS") == InputLimits.amountDigits)
+        #expect(value("RK_MAX_RATE_DECIMALS") == InputLimits.rateDecimals)
+        #expect(value("RK_MAX_RATE_DIGITS") == InputLimits.rateIntegerDigits)
+        #expect(value("RK_MAX_TERM") == LoanTerms.maximumTerm)
+        #expect(value("RK_MAX_PAYMENTS") == PaymentHistory.maximumItems)
+        #expect(value("RK_MAX_JSON_ITEMS") == PaymentHistory.maximumItems)   // a JSON payments array holds a whole history
+        // A payments cell of the most items of ordinary size fits one value.
+        #expect(try #require(value("RK_MAX_VALUE_BYTES")) >= PaymentHistory.maximumItems * "2024-01-15 1000000.00 prepay; ".utf8.count)
+    }
+
     // MARK: whole numbers
 
     @Test("Whole numbers: leading zeros are stripped before the length check")
