@@ -122,6 +122,17 @@ struct ReliabilityTests {
         #expect(try #require(value("RK_MAX_VALUE_BYTES")) >= PaymentHistory.maximumItems * "2024-01-15 1000000.00 prepay; ".utf8.count)
     }
 
+    @Test("A payment history holds 10,000 items, a trailing ';' included; one more is out of range")
+    func paymentItems() throws {
+        let items = Array(repeating: "2024-02-15 1", count: PaymentHistory.maximumItems)
+        #expect(try PaymentHistory(parsing: items.joined(separator: "; ")).items.count == 10_000)
+        #expect(try PaymentHistory(parsing: items.joined(separator: "; ") + ";").items.count == 10_000)
+        #expect(try PaymentHistory(parsing: items.joined(separator: "; ") + "; ").items.count == 10_000)
+        expectError(field: "payments", ["more than 10000 items"], code: .outOfRange) {
+            _ = try PaymentHistory(parsing: (items + ["2024-02-15 1"]).joined(separator: ";"))
+        }
+    }
+
     // MARK: whole numbers
 
     @Test("Whole numbers: leading zeros are stripped before the length check")
