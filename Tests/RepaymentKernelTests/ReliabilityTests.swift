@@ -133,6 +133,41 @@ struct ReliabilityTests {
         }
     }
 
+    /// Penalty events: one per overdue installment per payment date. 600 installments
+    /// overdue and 300 payment dates make about 180,000 (at 10,000 dates and 1,200
+    /// installments, 12 million: 3.5 GB and, with the overdue total summed per event,
+    /// hours; the total is now kept up to date and the ledger is bounded).
+    @Test("A replay's ledger is bounded; the replay without it is not affected")
+    func ledgerLimit() throws {
+        let loan = try LoanTerms(principal: Money(parsing: "1000000"), rate: Rate(parsing: "12%"), term: 1200,
+                                 start: CivilDate(parsing: "2024-01-15"))
+        var items: [String] = []
+        var day = try CivilDate(parsing: "2074-02-01")
+        for _ in 0..<300 {
+            items.append("\(day) 0.01")
+            day = try CivilDate(year: day.year + (day.month == 12 && day.day == 28 ? 1 : 0),
+                                month: day.day == 28 ? day.month % 12 + 1 : day.month, day: day.day == 28 ? 1 : day.day + 1)
+        }
+        let history = try PaymentHistory(parsing: items.joined(separator: "; "))
+        let asOf = try CivilDate(parsing: "2075-01-01")
+        let start = Date()
+        let full = try PaymentReplay(loan: loan, history: history, asOf: asOf, compound: true)
+        #expect(full.events.count > 150_000 && full.events.count < PaymentReplay.maximumLedgerEvents, "\(full.events.count) events")
+        #expect(Date().timeIntervalSince(start) < 20)
+        // The running overdue total of every event is the sum over the open installments.
+        let last = try #require(full.events.last)
+        #expect(last.kind == .asOf && last.overdue == full.arrears.overduePrincipal + full.arrears.overdueInterest + full.arrears.penalty)
+        expectError(field: "payments", ["ledger", "more than 1000 events"], code: .outOfRange) {
+            _ = try PaymentReplay(loan: loan, history: history, asOf: asOf, allocation: .installment, prepayment: .reducePayment,
+                                  graceDays: 0, markup: .defaultPenaltyMarkup, compound: true, fees: nil,
+                                  recordLedger: true, ledgerLimit: 1000)
+        }
+        let quiet = try PaymentReplay(loan: loan, history: history, asOf: asOf, allocation: .installment, prepayment: .reducePayment,
+                                      graceDays: 0, markup: .defaultPenaltyMarkup, compound: true, fees: nil,
+                                      recordLedger: false, ledgerLimit: 1000)
+        #expect(quiet.arrears == full.arrears && quiet.events.isEmpty)
+    }
+
     // MARK: whole numbers
 
     @Test("Whole numbers: leading zeros are stripped before the length check")
