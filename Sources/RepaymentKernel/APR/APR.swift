@@ -140,6 +140,7 @@ public struct AnnualPercentageRate: Sendable, Hashable {
         var out: [Double] = []
         out.reserveCapacity(flows.count)
         for f in flows {
+            if f.amount.isZero { out.append(0); continue }
             let (m, e) = f.amount.bigValue.mantissaAndExponent
             guard abs(e - fe) < 1000 else { return nil }
             out.append(Glibc.scalbn(m / fm, e - fe))
