@@ -102,6 +102,8 @@ for t in $targets; do
   before=$(ls Tests/Fuzz/Crashes | wc -l)
   extra=()
   [ "$jobs" -gt 1 ] && extra=(-fork="$jobs" -ignore_crashes=0)
+  # Tokens of the target's input language (column names, keywords, dates) for the mutator.
+  [ -f "Tests/Fuzz/Dictionaries/$t.dict" ] && extra+=(-dict="Tests/Fuzz/Dictionaries/$t.dict")
   "$bin/$t" "${flags[@]}" "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="Tests/Fuzz/Crashes/$t-" \
     "$work" "Tests/Fuzz/Corpus/$t" > "$log" 2>&1
   rc=$?
