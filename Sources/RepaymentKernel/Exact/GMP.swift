@@ -169,14 +169,11 @@ internal final class BigFloat: @unchecked Sendable {
     }
 
     func multiplied(by small: UInt) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_mul_ui(r.f, f, small); return r }
-    func plus(_ small: UInt) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_add_ui(r.f, f, small); return r }
     func minus(_ small: UInt) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_sub_ui(r.f, f, small); return r }
     func power(_ e: Int) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_pow_ui(r.f, f, UInt(max(0, e))); return r }
 
     /// -1, 0 or 1.
     var signum: Int { Int(__gmpf_cmp_ui(f, 0)).signum() }
-
-    static func compare(_ a: BigFloat, _ b: BigFloat) -> Int { Int(__gmpf_cmp(a.f, b.f)).signum() }
 
     /// `|self|`.
     var magnitude: BigFloat { let r = BigFloat(precision: precision); __gmpf_abs(r.f, f); return r }
