@@ -141,7 +141,9 @@ const char *rk_version(void);
  * ------------------------------------------------------------------------ */
 
 /* A value of rk_request_set(), or a JSON string or number of rk_run_json(), in
- * bytes: a longer one is RK_RANGE naming the key. */
+ * bytes: a longer one is RK_RANGE naming the key. A request holds one value
+ * per known key (unknown keys are refused, a key set again is replaced), so
+ * it never holds more than the column count times this. */
 #define RK_MAX_VALUE_BYTES      1048576
 /* Digits before the decimal point of an amount (leading zeros not counted;
  * 10^40 and far more work): beyond, RK_RANGE naming the field. */
