@@ -131,11 +131,21 @@ public func rk_request_set(_ req: OpaquePointer?, _ key: UnsafePointer<CChar>?, 
     guard let key else {
         return box.fail(RequestFailure(status: RK_MISUSE, field: "key", message: "key: NULL (expected a column name such as 'principal')"))
     }
+    // Bound both strings before copying them: a key longer than any column name is
+    // unknown, a value longer than RK_MAX_VALUE_BYTES is refused (strnlen stops there).
+    let keyLength = strnlen(key, RequestBox.maximumKeyBytes + 1)
+    guard keyLength <= RequestBox.maximumKeyBytes else {
+        return box.fail(RequestFailure(status: RK_INVALID, field: "key",
+                                       message: "key: unknown column (more than \(RequestBox.maximumKeyBytes) bytes; no column name is longer than \(RequestBox.longestKey))"))
+    }
     guard let k = utf8(key) else {
         return box.fail(RequestFailure(status: RK_INVALID, field: "key", message: "key: not valid UTF-8"))
     }
     var v: String? = nil
     if let value {
+        guard strnlen(value, Int(RK_MAX_VALUE_BYTES) + 1) <= Int(RK_MAX_VALUE_BYTES) else {
+            return box.fail(RequestBox.valueTooLong(key: k))
+        }
         guard let s = utf8(value) else {
             return box.fail(RequestFailure(status: RK_INVALID, field: k, message: "\(k): not valid UTF-8"))
         }
@@ -396,8 +406,14 @@ public func rk_run_json(_ json: UnsafePointer<CChar>?, _ jsonLen: Int,
     resultLen?.pointee = 0
     guard let result else { return RK_MISUSE }
     result.pointee = nil
-    guard jsonLen >= 0, let input = bytes(json, jsonLen) else { return RK_MISUSE }
+    guard jsonLen >= 0, jsonLen <= Int(RK_MAX_JSON_BYTES) || json != nil else { return RK_MISUSE }
     let status: Int32, text: [UInt8]
+    if jsonLen > Int(RK_MAX_JSON_BYTES) {
+        // Refused before a byte is read or copied.
+        (status, text) = JSONRun.tooLarge(field: "input", "\(jsonLen) bytes; a document has at most \(RK_MAX_JSON_BYTES) bytes (RK_MAX_JSON_BYTES)")
+        return handOut(text, result, resultLen) ? status : RK_NOMEM
+    }
+    guard let input = bytes(json, jsonLen) else { return RK_MISUSE }
     do {
         (status, text) = JSONRun.run(try JSONReader.parse(input))
     } catch {

@@ -67,6 +67,14 @@ struct RequestFailure: Error {
 final class RequestBox {
     /// The length of the longest column name.
     static let longestKey = Column.longestName
+    /// A key longer than this cannot be a column name, not even a typo of one.
+    static var maximumKeyBytes: Int { longestKey + 2 }
+
+    /// The failure of a value longer than RK_MAX_VALUE_BYTES.
+    static func valueTooLong(key: String) -> RequestFailure {
+        RequestFailure(status: RK_RANGE, field: key,
+                       message: "\(key): too long (more than \(RK_MAX_VALUE_BYTES) bytes, RK_MAX_VALUE_BYTES)")
+    }
     /// Column -> non-empty cell text.
     private(set) var cells: [Column: String] = [:]
     /// Last error message and field (malloc'd), nil when the last call succeeded.
@@ -107,7 +115,7 @@ final class RequestBox {
         guard !key.isEmpty else {
             throw RequestFailure(status: RK_INVALID, field: "key", message: "key: must not be empty (expected a column name such as 'principal')")
         }
-        if key.utf8.count > RequestBox.longestKey + 2 {
+        if key.utf8.count > RequestBox.maximumKeyBytes {
             // Cannot be a column name, not even a typo of one; the "did you mean" search is
             // linear in the key's length, so a huge key is refused before it.
             throw RequestFailure(status: RK_INVALID, field: "key",
@@ -122,6 +130,7 @@ final class RequestBox {
             }
             throw RequestFailure(status: RK_INVALID, field: key, message: "\(key): unknown column")
         }
+        if let value, value.utf8.count > Int(RK_MAX_VALUE_BYTES) { throw RequestBox.valueTooLong(key: key) }
         if let value, !value.isEmpty { cells[column] = value } else { cells.removeValue(forKey: column) }
     }
 

@@ -6,6 +6,8 @@
 // Every byte sequence is handled: bounds are checked, nesting is limited,
 // strings must be valid UTF-8 with valid escapes; failures are `JSONSyntaxError`.
 
+import CRepayKernel
+
 struct JSONSyntaxError: Error {
     var offset: Int
     var message: String
@@ -26,7 +28,13 @@ struct JSONReader {
     private let b: [UInt8]
     private var i = 0
     private var depth = 0
-    static let maxDepth = 64
+    private var values = 0
+    /// The limits of repaykernel.h: nesting, members of an object, elements of an
+    /// array, values of a document. They bound the tree built from a document.
+    static let maxDepth = Int(RK_MAX_JSON_DEPTH)
+    static let maxMembers = Int(RK_MAX_JSON_MEMBERS)
+    static let maxItems = Int(RK_MAX_JSON_ITEMS)
+    static let maxValues = Int(RK_MAX_JSON_VALUES)
 
     init(_ bytes: [UInt8]) { b = bytes }
 
@@ -58,6 +66,8 @@ struct JSONReader {
 
     private mutating func value() throws(JSONSyntaxError) -> JSONValue {
         guard i < b.count else { throw error("unexpected end of input (expected a value)") }
+        values += 1
+        guard values <= Self.maxValues else { throw error("more than \(Self.maxValues) values in the document (RK_MAX_JSON_VALUES)") }
         switch b[i] {
         case UInt8(ascii: "{"): return try object()
         case UInt8(ascii: "["): return try array()
@@ -79,7 +89,7 @@ struct JSONReader {
 
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1
-        guard depth <= Self.maxDepth else { throw error("nested more than \(Self.maxDepth) levels deep") }
+        guard depth <= Self.maxDepth else { throw error("nested more than \(Self.maxDepth) levels deep (RK_MAX_JSON_DEPTH)") }
     }
 
     private mutating func object() throws(JSONSyntaxError) -> JSONValue {
@@ -96,6 +106,9 @@ struct JSONReader {
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw error("unexpected \(describeHere()) (expected ':')") }
             i += 1
             skipSpace()
+            guard members.count < Self.maxMembers else {
+                throw error("an object with more than \(Self.maxMembers) members (RK_MAX_JSON_MEMBERS)")
+            }
             members.append((key, try value()))
             skipSpace()
             guard i < b.count else { throw error("unexpected end of input (expected ',' or '}')") }
@@ -113,6 +126,9 @@ struct JSONReader {
         if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
         while true {
             skipSpace()
+            guard items.count < Self.maxItems else {
+                throw error("an array with more than \(Self.maxItems) elements (RK_MAX_JSON_ITEMS)")
+            }
             items.append(try value())
             skipSpace()
             guard i < b.count else { throw error("unexpected end of input (expected ',' or ']')") }

@@ -13,6 +13,7 @@ enum JSONRun {
         switch doc {
         case .object(let members):
             let status = request(members, into: &w)
+            if w.out.count > Int(RK_MAX_RESULT_BYTES) { return resultTooLarge(after: 1, of: 1) }
             return (status, w.out)
         case .array(let items):
             var anyFailed = false
@@ -27,12 +28,26 @@ enum JSONRun {
                     continue
                 }
                 if request(members, into: &w) != RK_OK { anyFailed = true }
+                // One request's result is bounded (rows, amounts); stop between requests.
+                if w.out.count > Int(RK_MAX_RESULT_BYTES) { return resultTooLarge(after: k + 1, of: items.count) }
             }
             w.raw("]")
             return (anyFailed ? RK_PARTIAL : RK_OK, w.out)
         default:
             return documentError(JSONSyntaxError(offset: 0, message: "expected a request object or an array of request objects"))
         }
+    }
+
+    /// `{"status":"error","error":{...}}` with RK_RANGE: a document or result beyond a limit.
+    static func tooLarge(field: String, _ problem: String) -> (Int32, [UInt8]) {
+        var w = JSONWriter()
+        writeError(id: nil, RequestFailure(status: RK_RANGE, field: field, message: "\(field): \(problem)"), into: &w)
+        return (RK_RANGE, w.out)
+    }
+
+    /// The error document of a result that outgrew RK_MAX_RESULT_BYTES.
+    static func resultTooLarge(after done: Int, of count: Int) -> (Int32, [UInt8]) {
+        tooLarge(field: "result", "longer than \(RK_MAX_RESULT_BYTES) bytes (RK_MAX_RESULT_BYTES) after \(done) of \(count) requests; split them over several calls")
     }
 
     /// `{"status":"error","error":{...}}` for an unusable document.

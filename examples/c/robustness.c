@@ -14,6 +14,9 @@
  *   ./robustness [RANDOM_REQUESTS [SEED [THREAD_REQUESTS]]]   (default 100000, 1, 1500)
  *
  * It also replays max(300, RANDOM_REQUESTS / 20) random payment histories.
+ * The limits of repaykernel.h are checked at and just beyond each limit (the
+ * check of RK_MAX_RESULT_BYTES and the timings only with RANDOM_REQUESTS >= 10000).
+ *
  * Last line: "robustness: N checks, F failed; R random requests (...); H payment
  * histories (B with a bad item)".
  * Exit status 0 only when no check failed.
@@ -1141,6 +1144,223 @@ static void fixed_checks(void) {
     rk_free(o);
 }
 
+/* ---------- limits (repaykernel.h, "Limits") ---------- */
+
+/* A malloc'd string of n copies of c (NUL-terminated). */
+static char *repeated(char c, size_t n) {
+    char *s = malloc(n + 1);
+    if (!s) { fprintf(stderr, "out of memory\n"); exit(2); }
+    memset(s, c, n);
+    s[n] = 0;
+    return s;
+}
+
+/* rk_compute on a loan with one key replaced; returns the status, the field at fault in field. */
+static int loan_with(const char *key, const char *value, char *field, size_t cap, size_t *rows) {
+    rk_request *req = NULL;
+    rk_result *res = NULL;
+    rk_request_new(&req);
+    rk_request_set(req, "principal", "10000");
+    rk_request_set(req, "rate", "12%");
+    rk_request_set(req, "term", "12");
+    rk_request_set(req, "start", "2024-01-15");
+    int rc = rk_request_set(req, key, value);
+    if (rc == RK_OK) rc = rk_compute(req, &res);
+    snprintf(field, cap, "%s", rk_request_errfield(req));
+    if (rows) *rows = rk_result_row_count(res);
+    rk_result_free(res);
+    rk_request_free(req);
+    return rc;
+}
+
+/* One rk_run_json call; returns its status and keeps the result text in *out (release with rk_free). */
+static int json(const char *doc, size_t len, char **out) {
+    *out = NULL;
+    size_t n = 0;
+    int rc = rk_run_json(doc, len, out, &n);
+    check(rc == RK_MISUSE || (*out && n == strlen(*out)), "json result length");
+    return rc;
+}
+
+static void limit_checks(int heavy) {
+    char field[64];
+    size_t rows = 0;
+    char *o = NULL;
+    int rc;
+
+    /* A value of RK_MAX_VALUE_BYTES is kept; one byte more is RK_RANGE naming the key, in rk_request_set. */
+    char *v = repeated('x', RK_MAX_VALUE_BYTES);
+    rk_request *req = NULL;
+    rk_result *res = NULL;
+    rk_request_new(&req);
+    check(rk_request_set(req, "id", v) == RK_OK, "id of RK_MAX_VALUE_BYTES: %s", rk_request_errmsg(req));
+    rk_request_set(req, "principal", "10000");
+    rk_request_set(req, "rate", "12%");
+    rk_request_set(req, "term", "12");
+    rk_request_set(req, "start", "2024-01-15");
+    check(rk_compute(req, &res) == RK_OK && strlen(rk_result_id(res)) == RK_MAX_VALUE_BYTES, "long id computed");
+    rk_result_free(res);
+    free(v);
+    v = repeated('7', RK_MAX_VALUE_BYTES + 1);
+    check(rk_request_set(req, "principal", v) == RK_RANGE && !strcmp(rk_request_errfield(req), "principal") &&
+          strstr(rk_request_errmsg(req), "RK_MAX_VALUE_BYTES") && rk_request_errcode(req) == RK_RANGE,
+          "value of RK_MAX_VALUE_BYTES + 1: %s", rk_request_errmsg(req));
+    rk_request_free(req);
+    free(v);
+    /* A key of 100 MB is looked at up to its 20th byte or so. */
+    char *key = repeated('k', 100u << 20);
+    rk_request_new(&req);
+    clock_t t = clock();
+    check(rk_request_set(req, key, "1") == RK_INVALID && !strcmp(rk_request_errfield(req), "key"), "100 MB key");
+    check(!heavy || (double)(clock() - t) / CLOCKS_PER_SEC < 0.5, "a 100 MB key is refused without reading it");
+    rk_request_free(req);
+    free(key);
+
+    /* Amount digits: RK_MAX_AMOUNT_DIGITS before the point work (leading zeros not counted), one more is RK_RANGE. */
+    char *amount = repeated('9', RK_MAX_AMOUNT_DIGITS);
+    check(loan_with("principal", amount, field, sizeof field, &rows) == RK_OK && rows == 12, "1000-digit principal");
+    free(amount);
+    amount = repeated('9', RK_MAX_AMOUNT_DIGITS + 1);
+    check(loan_with("principal", amount, field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "principal"),
+          "1001-digit principal: %s", field);
+    memset(amount, '0', 2);   /* leading zeros do not count */
+    check(loan_with("principal", amount, field, sizeof field, NULL) == RK_OK, "1001 digits with a leading zero");
+    free(amount);
+    /* The issue's 1 MB principal (GMP aborted the process under a 2 GB limit): RK_RANGE at once. */
+    amount = repeated('1', RK_MAX_VALUE_BYTES - 1);
+    t = clock();
+    check(loan_with("principal", amount, field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "principal"), "1 MB principal");
+    check(!heavy || (double)(clock() - t) / CLOCKS_PER_SEC < 2, "1 MB principal refused quickly");
+    free(amount);
+
+    /* Rates: RK_MAX_RATE_DECIMALS decimals and RK_MAX_RATE_DIGITS digits before the point. */
+    char rate[RK_MAX_RATE_DECIMALS + 8];
+    memset(rate, '1', sizeof rate);
+    rate[0] = '0'; rate[1] = '.';
+    rate[2 + RK_MAX_RATE_DECIMALS] = 0;
+    check(loan_with("rate", rate, field, sizeof field, &rows) == RK_OK, "rate with 100 decimals");
+    rate[2 + RK_MAX_RATE_DECIMALS] = '1'; rate[3 + RK_MAX_RATE_DECIMALS] = 0;
+    check(loan_with("rate", rate, field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "rate"), "rate with 101 decimals");
+    char *digits = repeated('5', RK_MAX_RATE_DIGITS + 1);
+    check(loan_with("rate", digits, field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "rate"),
+          "rate with 101 digits: %s", field);
+    digits[RK_MAX_RATE_DIGITS] = 0;
+    check(loan_with("rate", digits, field, sizeof field, &rows) == RK_OK && rows == 12, "rate with 100 digits");
+    free(digits);
+    /* The issue's rate with a million decimals (75 s, 3.5 GB at term 1200): refused at once. */
+    char *million = repeated('3', 1000002);
+    million[0] = '0'; million[1] = '.';
+    rk_request_new(&req);
+    rk_request_set(req, "principal", "10000");
+    rk_request_set(req, "term", "1200");
+    rk_request_set(req, "start", "2024-01-15");
+    t = clock();
+    check(rk_request_set(req, "rate", million) == RK_OK && rk_compute(req, &res) == RK_RANGE &&
+          !strcmp(rk_request_errfield(req), "rate") && strstr(rk_request_errmsg(req), "decimals"),
+          "rate with 10^6 decimals: %s", rk_request_errmsg(req));
+    check(!heavy || (double)(clock() - t) / CLOCKS_PER_SEC < 2, "rate with 10^6 decimals refused quickly");
+    rk_request_free(req);
+    free(million);
+
+    /* Terms and counts: RK_MAX_TERM; leading zeros are fine. */
+    check(loan_with("term", "0000000000000000000012", field, sizeof field, &rows) == RK_OK && rows == 12, "term with leading zeros");
+    char term[16];
+    snprintf(term, sizeof term, "%d", RK_MAX_TERM + 1);
+    check(loan_with("term", term, field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "term"), "term RK_MAX_TERM + 1");
+    snprintf(term, sizeof term, "%d", RK_MAX_TERM);
+    check(loan_with("term", term, field, sizeof field, &rows) == RK_OK && rows == RK_MAX_TERM, "term RK_MAX_TERM");
+    check(loan_with("term", "1234567890123456", field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "term"), "16-digit term");
+    const char *plan = "{\"as_of\":\"2024-06-20\",\"principal\":\"100\",\"defer_months\":1201}";
+    rc = json(plan, strlen(plan), &o);
+    check(rc == RK_RANGE && strstr(o, "\"field\":\"defer_months\""), "defer_months 1201: %s", o);
+    rk_free(o);
+
+    /* Payments: RK_MAX_PAYMENTS items, one more is RK_RANGE. */
+    size_t cap = (RK_MAX_PAYMENTS + 1) * 24 + 1, len = 0;
+    char *items = malloc(cap);
+    for (int i = 0; i <= RK_MAX_PAYMENTS; i++) len += (size_t)snprintf(items + len, cap - len, "2024-02-20 1 prepay; ");
+    check(loan_with("payments", items, field, sizeof field, NULL) == RK_RANGE && !strcmp(field, "payments"),
+          "payments RK_MAX_PAYMENTS + 1: %s", field);
+    free(items);
+
+    /* rk_run_json: document size (checked before reading), depth, members, elements, values. */
+    char *doc = repeated(' ', (size_t)RK_MAX_JSON_BYTES + 1);
+    rc = json(doc, (size_t)RK_MAX_JSON_BYTES + 1, &o);
+    check(rc == RK_RANGE && strstr(o, "\"field\":\"input\"") && strstr(o, "RK_MAX_JSON_BYTES"), "document too large: %s", o);
+    rk_free(o);
+    check(rk_run_json(NULL, (size_t)RK_MAX_JSON_BYTES + 1, &o, NULL) == RK_MISUSE && o == NULL, "NULL document too large");
+    free(doc);
+    size_t n = 0;
+    doc = malloc(4u << 20);
+    for (int i = 0; i <= RK_MAX_JSON_DEPTH; i++) doc[n++] = '[';
+    for (int i = 0; i <= RK_MAX_JSON_DEPTH; i++) doc[n++] = ']';
+    rc = json(doc, n, &o);
+    check(rc == RK_FORMAT && strstr(o, "RK_MAX_JSON_DEPTH"), "depth: %s", o);
+    rk_free(o);
+    n = 0;
+    doc[n++] = '{';
+    for (int i = 0; i <= RK_MAX_JSON_MEMBERS; i++) n += (size_t)sprintf(doc + n, "%s\"k%d\":0", i ? "," : "", i);
+    doc[n++] = '}';
+    rc = json(doc, n, &o);
+    check(rc == RK_FORMAT && strstr(o, "RK_MAX_JSON_MEMBERS"), "members: %s", o);
+    rk_free(o);
+    n = 0;
+    doc[n++] = '[';
+    for (int i = 0; i <= RK_MAX_JSON_ITEMS; i++) { if (i) doc[n++] = ','; doc[n++] = '0'; }
+    doc[n++] = ']';
+    rc = json(doc, n, &o);
+    check(rc == RK_FORMAT && strstr(o, "RK_MAX_JSON_ITEMS"), "elements: %s", o);
+    rk_free(o);
+    n = 0;
+    doc[n++] = '[';
+    for (int a = 0; a <= RK_MAX_JSON_VALUES / RK_MAX_JSON_ITEMS; a++) {
+        doc[n++] = a ? ',' : '[';
+        if (a) doc[n++] = '[';
+        for (int i = 0; i < RK_MAX_JSON_ITEMS; i++) { if (i) doc[n++] = ','; doc[n++] = '0'; }
+        doc[n++] = ']';
+    }
+    doc[n++] = ']';
+    rc = json(doc, n, &o);
+    check(rc == RK_FORMAT && strstr(o, "RK_MAX_JSON_VALUES"), "values: %s", o ? o : "");
+    rk_free(o);
+    /* A value above RK_MAX_VALUE_BYTES fails its own request only. */
+    n = (size_t)sprintf(doc, "[{\"id\":\"");
+    memset(doc + n, 'x', RK_MAX_VALUE_BYTES + 1);
+    n += RK_MAX_VALUE_BYTES + 1;
+    n += (size_t)sprintf(doc + n, "\"},{\"principal\":\"1\",\"rate\":0,\"term\":1,\"start\":\"2024-01-15\"}]");
+    rc = json(doc, n, &o);
+    check(rc == RK_PARTIAL && strstr(o, "\"name\":\"RK_RANGE\",\"field\":\"id\"") && strstr(o, "\"status\":\"ok\""),
+          "JSON value too long: rc %d", rc);
+    rk_free(o);
+    free(doc);
+
+    /* The result: 16 requests of 1200 rows with 1000-digit amounts (~4.8 MB each) pass RK_MAX_RESULT_BYTES. */
+    if (heavy) {
+        size_t per = RK_MAX_AMOUNT_DIGITS + 80, count = 16;
+        doc = malloc(count * per + 8);
+        n = 0;
+        doc[n++] = '[';
+        for (size_t i = 0; i < count; i++) {
+            n += (size_t)sprintf(doc + n, "%s{\"principal\":\"", i ? "," : "");
+            memset(doc + n, '9', RK_MAX_AMOUNT_DIGITS);
+            n += RK_MAX_AMOUNT_DIGITS;
+            n += (size_t)sprintf(doc + n, "\",\"rate\":\"12%%\",\"term\":1200,\"start\":\"2024-01-15\"}");
+        }
+        doc[n++] = ']';
+        rc = json(doc, n, &o);
+        check(rc == RK_RANGE && strstr(o, "\"field\":\"result\"") && strstr(o, "RK_MAX_RESULT_BYTES") && strlen(o) < 1000,
+              "result too large: rc %d", rc);
+        rk_free(o);
+        /* The same requests one by one are fine. */
+        doc[n - 1] = 0;
+        char *first = strchr(doc, '{'), *end = strchr(first, '}');
+        rc = json(first, (size_t)(end - first + 1), &o);
+        check(rc == RK_OK && strlen(o) > 4000000 && strlen(o) < (size_t)RK_MAX_RESULT_BYTES, "one big request: rc %d", rc);
+        rk_free(o);
+        free(doc);
+    }
+}
+
 /* ---------- threads ---------- */
 
 static int thread_requests = 1500;
@@ -1174,6 +1394,8 @@ int main(int argc, char **argv) {
     clock_t t0 = clock();
 
     fixed_checks();
+    /* The result-size check builds ~70 MB of output, and CPU times are checked: not in the short runs (valgrind). */
+    limit_checks(random_requests >= 10000);
     long fixed_failures = failures;
     long payment_loans = random_requests / 20 < 300 ? 300 : random_requests / 20;
     long bad_histories = payments_checks(payment_loans, seed);

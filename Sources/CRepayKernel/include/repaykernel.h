@@ -141,6 +141,47 @@ const char *rk_version(void);
 #define RK_PARTIAL  7  /* rk_run_*: the output is complete, but at least one row has status=error */
 #define RK_NODATA   8  /* the result holds no such value: days past due of arrears given directly (since 1.2.0) */
 
+/* ------------------------------------------------------------------------
+ * Limits (a server's protection: every input that could make one call take
+ * unbounded time or memory is bounded; beyond a limit the call fails with the
+ * status given here and a message naming the field, never a crash, a GMP
+ * abort or an unbounded allocation)
+ * ------------------------------------------------------------------------ */
+
+/* A value of rk_request_set(), or a JSON string or number of rk_run_json(), in
+ * bytes: a longer one is RK_RANGE naming the key. A request holds one value
+ * per known key (unknown keys are refused, a key set again is replaced), so
+ * it never holds more than the column count times this. */
+#define RK_MAX_VALUE_BYTES      1048576
+/* Digits before the decimal point of an amount (leading zeros not counted;
+ * 10^40 and far more work): beyond, RK_RANGE naming the field. */
+#define RK_MAX_AMOUNT_DIGITS    1000
+/* A rate (rate, daily_rate, fee_rate, plan_rate, markup, a waiver
+ * percentage): at most this many digits after the point, and as many before
+ * it (leading zeros not counted); beyond, RK_RANGE naming the field. */
+#define RK_MAX_RATE_DECIMALS    100
+#define RK_MAX_RATE_DIGITS      100
+/* A term, deferral (defer_months) or installment count, in months: beyond,
+ * RK_RANGE. Other whole numbers (scale, paid_through, max_term, grace_days
+ * ...) have their own ranges and are below 10^15 in any case. */
+#define RK_MAX_TERM             1200
+/* Items of a payment history (the payments key): beyond, RK_RANGE. */
+#define RK_MAX_PAYMENTS         10000
+/* rk_run_json(): the document's size in bytes (beyond: RK_RANGE, checked
+ * before it is read); its nesting depth, the members of one object and the
+ * elements of one array (requests, payments), and the values of the whole
+ * document (beyond any of these: RK_FORMAT). A request object has at most one
+ * member per key, so a real one is far below RK_MAX_JSON_MEMBERS. */
+#define RK_MAX_JSON_BYTES       67108864
+#define RK_MAX_JSON_DEPTH       64
+#define RK_MAX_JSON_MEMBERS     64
+#define RK_MAX_JSON_ITEMS       10000
+#define RK_MAX_JSON_VALUES      2000000
+/* rk_run_json(): the result's size in bytes. A result that would be longer
+ * fails with RK_RANGE (the result is then an error document naming "result");
+ * split the requests over several calls, or use rk_run_csv() or the handles. */
+#define RK_MAX_RESULT_BYTES     67108864
+
 /**
  * A static English description of a status code ("RK_RANGE: value out of
  * range" style); "unknown status code" for a value not listed above.
@@ -215,7 +256,9 @@ void rk_request_free(rk_request *req);
  *
  * Returns RK_OK; RK_INVALID for an unknown or empty key (the message
  * suggests the closest key) or a key or value that is not valid UTF-8;
- * RK_MISUSE when req or key is NULL. The strings are copied.
+ * RK_RANGE for a value longer than RK_MAX_VALUE_BYTES (only that many bytes
+ * and one more are looked at); RK_MISUSE when req or key is NULL. The
+ * strings are copied.
  * Thread safety: one thread at a time per request.
  */
 int rk_request_set(rk_request *req, const char *key, const char *value);
@@ -615,9 +658,14 @@ int rk_run_csv(const char *csv, size_t csv_len,
  * Returns RK_OK when every request succeeded; for a single object the status
  *   of its failure (RK_INVALID, RK_RANGE, ...); for an array RK_PARTIAL when
  *   some requests failed; RK_FORMAT when the document is not JSON or not an
- *   object or array of objects (then *result is {"status": "error",
- *   "error": {...}}, still valid JSON); RK_MISUSE when result is NULL, or
- *   json is NULL and json_len > 0 (then *result is NULL); RK_NOMEM.
+ *   object or array of objects, or beyond RK_MAX_JSON_DEPTH,
+ *   RK_MAX_JSON_MEMBERS, RK_MAX_JSON_ITEMS or RK_MAX_JSON_VALUES (then
+ *   *result is {"status": "error", "error": {...}}, still valid JSON);
+ *   RK_RANGE when json_len is above RK_MAX_JSON_BYTES or the result would be
+ *   longer than RK_MAX_RESULT_BYTES (*result is such an error document, its
+ *   field "input" or "result"); a value above RK_MAX_VALUE_BYTES fails its
+ *   own request only (RK_RANGE naming the key); RK_MISUSE when result is
+ *   NULL, or json is NULL and json_len > 0 (then *result is NULL); RK_NOMEM.
  * In every case but RK_MISUSE, *result is a JSON text to be released.
  */
 int rk_run_json(const char *json, size_t json_len, char **result, size_t *result_len);

@@ -17,13 +17,17 @@ import Glibc
 /// `apr = 12x` and `effective = (1+x)^12 - 1`.
 ///
 /// How the 6 decimals are certified: a `Double` Newton iteration gives the
-/// root to about 15 significant digits; when that estimate is farther than a
-/// safe margin from a rounding boundary (`...5` in the 7th decimal), it
-/// decides the digits. Otherwise the boundary is decided exactly: with
-/// `w = (1+x)^(1/30)` every term is an integer power `w^-(30*months + days)`,
-/// so the sign of `f` at the boundary is bracketed with GMP fixed-point
-/// interval arithmetic (directed rounding), refining until the bracket
-/// excludes zero.
+/// root to about 15 significant digits; when that estimate is below 10^6
+/// (2^40 millionths) and farther than a safe margin from a rounding boundary
+/// (`...5` in the 7th decimal), it decides the digits. Otherwise every digit
+/// is decided exactly: with `w = (1+x)^(1/30)` every term is an integer power
+/// `w^-(30*months + days)`, so the sign of `f` at a boundary is bracketed
+/// with GMP fixed-point interval arithmetic (directed rounding), refining
+/// until the bracket excludes zero; a search over the millionths trusts only
+/// those signs. Values beyond a double's precision (an APR of 10^18, an
+/// effective rate of 10^200) start the search from a root refined with GMP
+/// floats. No digit printed ever comes from a `Double`, and amounts of any
+/// size (a principal of 10^307 and more) are scaled, never overflowed.
 public struct AnnualPercentageRate: Sendable, Hashable {
     /// `12x` in millionths (0.144000 is 144000).
     let nominalMillionths: WideInteger
@@ -74,11 +78,14 @@ public struct AnnualPercentageRate: Sendable, Hashable {
             guard financed.signum > 0, total != financed, flows.contains(where: { $0.thirtieths > 0 && $0.amount.signum != 0 }) else {
                 return .zero
             }
-            var amounts = flows.map { double($0.amount) }
-            let times = flows.map(\.time)
-            return amounts.withUnsafeMutableBufferPointer { a in
-                times.withUnsafeBufferPointer { t in solve(amounts: a, times: t, financed: financed) { flows } }
+            // Amounts beyond a Double (10^308) enter as fractions of financed; beyond even
+            // that, the exact path decides every digit.
+            guard let q = ratios(flows, financed: financed) else {
+                return certified(s: nil, financed: financed) { flows }
             }
+            let times = flows.map(\.time)
+            let (s, converged) = q.withUnsafeBufferPointer { qb in times.withUnsafeBufferPointer { newton(q: qb, t: $0) } }
+            return certified(s: converged ? s : nil, financed: financed) { flows }
         }
     }
 
@@ -117,19 +124,65 @@ public struct AnnualPercentageRate: Sendable, Hashable {
     }
 
     /// Solves for the root and certifies both printed values. `exactFlows` is
-    /// only called when an estimate lies near a rounding boundary.
+    /// only called when the floating-point estimate cannot decide the digits.
     /// `amounts` is overwritten with the amounts as fractions of `financed`.
     static func solve(amounts q: UnsafeMutableBufferPointer<Double>, times t: UnsafeBufferPointer<Double>, financed: WideInteger,
                       exactFlows: () -> [Flow]) -> AnnualPercentageRate {
-        let af = double(financed)
-        for j in q.indices { q[j] /= af }
-        // Newton on s = ln(1+x): F(s) = sum q e^{-ts} - 1 is convex and decreasing.
-        // Start from the exact root of a single payment of the total at the
-        // payment-weighted mean time (usually within a few percent), then
-        // iterate until the step is negligible. Flows are in date order, so
-        // e^{-t s} is built incrementally: one exp per distinct time step.
+        if case .small(let f) = financed {
+            let af = Double(f)
+            for j in q.indices { q[j] /= af }
+        } else {
+            // A huge financed amount (beyond a Double at 10^308): divide by its mantissa and exponent.
+            let (fm, fe) = financed.bigValue.mantissaAndExponent
+            for j in q.indices { q[j] = Glibc.scalbn(q[j] / fm, -fe) }
+        }
+        let (s, converged) = newton(q: UnsafeBufferPointer(q), t: t)
+        return certified(s: converged ? s : nil, financed: financed, exactFlows: exactFlows)
+    }
+
+    /// The amounts of `flows` as fractions of `financed`, for any magnitude; nil when a
+    /// fraction is beyond a Double (the exact path then decides every digit).
+    static func ratios(_ flows: [Flow], financed: WideInteger) -> [Double]? {
+        let (fm, fe) = financed.bigValue.mantissaAndExponent
+        guard fm > 0 else { return nil }
+        var out: [Double] = []
+        out.reserveCapacity(flows.count)
+        for f in flows {
+            if f.amount.isZero { out.append(0); continue }
+            let (m, e) = f.amount.bigValue.mantissaAndExponent
+            guard abs(e - fe) < 1000 else { return nil }
+            out.append(Glibc.scalbn(m / fm, e - fe))
+        }
+        return out
+    }
+
+    /// Both printed values from the double root `s = ln(1+x)` (nil when the double
+    /// solver failed): kept when they are clear of a rounding boundary, else decided exactly.
+    static func certified(s: Double?, financed: WideInteger, exactFlows: () -> [Flow]) -> AnnualPercentageRate {
+        var solver: ExactBoundary? = nil
+        func make() -> ExactBoundary {
+            if let solver { return solver }
+            let made = ExactBoundary(flows: exactFlows(), financed: financed, hint: s)
+            solver = made
+            return made
+        }
+        let nominal = certify(estimate: s.map { 12 * $0.expm1 } ?? .nan, kind: .nominal, solver: make)
+        let effective = certify(estimate: s.map { (12 * $0).expm1 } ?? .nan, kind: .effective, solver: make)
+        return AnnualPercentageRate(nominalMillionths: nominal, effectiveMillionths: effective)
+    }
+
+    /// Newton on `s = ln(1+x)`: `F(s) = sum q e^{-ts} - 1` is convex and decreasing.
+    /// Starts from the exact root of a single payment of the total at the
+    /// payment-weighted mean time (usually within a few percent) and iterates
+    /// until the step is negligible (`converged`). Flows are in date order, so
+    /// `e^{-t s}` is built incrementally: one exp per distinct time step.
+    static func newton(q: UnsafeBufferPointer<Double>, t: UnsafeBufferPointer<Double>) -> (s: Double, converged: Bool) {
         var total = 0.0, weighted = 0.0
-        for j in q.indices { total += q[j]; weighted += q[j] * t[j] }
+        for j in q.indices {
+            guard q[j].isFinite, q[j] >= 0 else { return (0, false) }
+            total += q[j]; weighted += q[j] * t[j]
+        }
+        guard total.isFinite, weighted.isFinite else { return (0, false) }
         var s = weighted > 0 && total > 0 ? Glibc.log(total) / (weighted / total) : 0
         for _ in 0..<100 {
             var fv = -1.0, dv = 0.0
@@ -146,24 +199,15 @@ public struct AnnualPercentageRate: Sendable, Hashable {
                 fv += e
                 dv -= t[j] * e
             }
-            guard dv < 0, fv.isFinite, fv != 0 else { break }
+            if fv == 0 { return (s, true) }
+            guard dv < 0, fv.isFinite, dv.isFinite else { return (s, false) }
             let step = -fv / dv
             let next = s + step
-            guard next.isFinite else { break }
+            guard next.isFinite else { return (s, false) }
             s = next
-            if abs(step) <= 1e-15 * max(1, abs(s)) { break }
+            if abs(step) <= 1e-15 * max(1, abs(s)) { return (s, true) }
         }
-        let x = s.expm1
-        var solver: ExactBoundary? = nil
-        let nominal = certify(estimate: 12 * x, kind: .nominal) {
-            if solver == nil { solver = ExactBoundary(flows: exactFlows(), financed: financed) }
-            return solver!
-        }
-        let effective = certify(estimate: (12 * s).expm1, kind: .effective) {
-            if solver == nil { solver = ExactBoundary(flows: exactFlows(), financed: financed) }
-            return solver!
-        }
-        return AnnualPercentageRate(nominalMillionths: nominal, effectiveMillionths: effective)
+        return (s, false)
     }
 
     static func double(_ v: WideInteger) -> Double {
@@ -178,55 +222,89 @@ public struct AnnualPercentageRate: Sendable, Hashable {
     }
 
     /// The correctly rounded millionths of the true value near `estimate`.
+    ///
+    /// The double estimate decides alone only when it is below 2^40 millionths
+    /// (10^6, where a double still resolves a millionth with a wide margin)
+    /// and clear of a rounding boundary by a safe margin; otherwise `solver`
+    /// decides every digit exactly (a NaN or infinite estimate included).
     static func certify(estimate: Double, kind: ExactBoundary.Kind, solver makeSolver: () -> ExactBoundary) -> WideInteger {
         let scaled = estimate * 1_000_000
-        guard scaled.isFinite, abs(scaled) < 1e30 else { return .small(0) }
-        var k = Int128(scaled.rounded(.toNearestOrEven))
+        guard scaled.isFinite, abs(scaled) < 0x1p40 else {
+            return WideInteger(makeSolver().millionths(kind: kind, near: nil))
+        }
+        let k = Int128(scaled.rounded(.toNearestOrEven))
         let distance = abs(abs(scaled - scaled.rounded(.down)) - 0.5)
         if distance > max(1e-4, abs(scaled) * 1e-11) { return .small(k) }
         // Near a boundary: decide with exact arithmetic.
-        let solver = makeSolver()
-        for _ in 0..<4 {
-            let low = solver.compareRoot(toMillionths: 2 * k - 1, kind: kind)   // root vs (k - 1/2) millionths
-            if low < 0 { k -= 1; continue }
-            let high = solver.compareRoot(toMillionths: 2 * k + 1, kind: kind)
-            if high > 0 { k += 1; continue }
-            if low == 0 { return .small(k & 1 == 0 ? k : k - 1) }
-            if high == 0 { return .small(k & 1 == 0 ? k : k + 1) }
-            return .small(k)
-        }
-        return .small(k)
+        return WideInteger(makeSolver().millionths(kind: kind, near: BigInt(k)))
     }
 }
 
-/// Exact sign of `f` at a rounding boundary, by interval arithmetic on GMP
-/// fixed-point numbers.
-struct ExactBoundary {
+/// Exact rounding of the APR (SPEC §6) for any magnitude: the sign of `f` at
+/// a rounding boundary by interval arithmetic on GMP fixed-point numbers,
+/// and a search over the millionths that only trusts those signs.
+///
+/// With `w = (1+x)^(1/30)` every term is an integer power `w^-(30*months + days)`.
+/// A boundary `B` (a printed value plus or minus half a millionth) fixes
+/// `w_B` (nominal: `w^30 = 1 + B/12`; effective: `w^360 = 1 + B`), and the
+/// root lies above `B` exactly when `f(w_B) = sum p w_B^-e - financed > 0`.
+/// Far from the double range, a high-precision estimate (GMP floats, Newton)
+/// finds the millionths first, so the search needs only a few signs.
+final class ExactBoundary {
     enum Kind { case nominal, effective }
     let flows: [AnnualPercentageRate.Flow]
     let financed: WideInteger
+    /// `ln(1+x)` from the double solver when it converged.
+    let hint: Double?
+    /// Nonzero amounts merged by exponent, exponents increasing.
+    private let terms: [(amount: BigInt, exponent: Int)]
+    /// Bits by which the payments' total exceeds the amount financed (at least 0).
+    private let excessBits: Int
+    /// The root `v = (1+x)^(-1/30)` refined to `refinedPrecision` bits.
+    private var refined: BigFloat? = nil
+    private var refinedPrecision = 0
+
+    init(flows: [AnnualPercentageRate.Flow], financed: WideInteger, hint: Double? = nil) {
+        self.flows = flows
+        self.financed = financed
+        self.hint = hint
+        var merged: [Int: BigInt] = [:]
+        for f in flows where f.amount.signum != 0 {
+            let e = max(0, f.thirtieths)
+            merged[e] = (merged[e] ?? BigInt(0)) + f.amount.bigValue
+        }
+        terms = merged.sorted { $0.key < $1.key }.map { (amount: $0.value, exponent: $0.key) }
+        var total = BigInt(0)
+        for t in terms { total = total + t.amount }
+        excessBits = max(0, total.bitWidth - financed.bigValue.bitWidth)
+    }
+
+    // MARK: signs at boundaries
 
     /// Compares the true value (nominal `12x` or effective `(1+x)^12-1`) with
     /// `halfMillionths / 2_000_000`: -1 below, 1 above, 0 when no precision
     /// tried tells them apart (an exact tie).
     func compareRoot(toMillionths halfMillionths: Int128, kind: Kind) -> Int {
+        compare(half: BigInt(halfMillionths), kind: kind)
+    }
+
+    /// As `compareRoot`, for any magnitude.
+    func compare(half h: BigInt, kind: Kind) -> Int {
         // Boundary B = h / 2e6. Nominal: 1 + x_b = 1 + B/12; w = (1+x_b)^(1/30).
         // Effective: (1+x_b)^12 = 1 + B; w = (1 + B)^(1/360).
-        let h = BigInt(halfMillionths)
-        let num: BigInt, den: BigInt, degree: Int
+        let den: BigInt, degree: Int
         switch kind {
-        case .nominal:
-            den = BigInt(24_000_000)
-            num = den + h
-            degree = 30
-        case .effective:
-            den = BigInt(2_000_000)
-            num = den + h
-            degree = 360
+        case .nominal: den = BigInt(24_000_000); degree = 30
+        case .effective: den = BigInt(2_000_000); degree = 360
         }
-        guard num.signum > 0 else { return 1 }
-        var bits = 96
-        while bits <= 6144 {
+        let num = den + h
+        guard num.signum > 0 else { return 1 }   // a boundary at or below x = -1: the root is above
+        guard !terms.isEmpty, financed.signum > 0 else { return -1 }
+        // Enough bits to resolve a millionth of the boundary, plus the payments' excess over financed.
+        let base = 96 + excessBits + h.bitWidth
+        let cap = 4 * base + 6144
+        var bits = base
+        while bits <= cap {
             if let sign = sign(num: num, den: den, degree: degree, bits: bits) {
                 // f(x_b) > 0 means the root lies above the boundary.
                 return sign
@@ -244,26 +322,32 @@ struct ExactBoundary {
         let wLow = r, wHigh = r + BigInt(1)
         let one = BigInt(1).shiftedLeft(bits)
         let two = BigInt(1).shiftedLeft(2 * bits)
+        // w >= 1: once w^e exceeds 2^bits, w^-e is below one unit for every later term.
+        let atLeastOne = BigInt.compare(wLow, one) >= 0
         var fLow = BigInt(0), fHigh = BigInt(0)
-        var cache: [Int: (BigInt, BigInt)] = [:]
-        for f in flows where f.amount.signum != 0 {
-            let e = f.thirtieths
+        // Bounds of w^e for the previous exponent, built up term by term.
+        var up = one, down = one, previous = 0
+        var negligible = false
+        for t in terms {
             let (lo, hi): (BigInt, BigInt)
-            if let c = cache[e] { (lo, hi) = c } else {
-                if e == 0 { (lo, hi) = (one, one) } else {
-                    // w^-e: lower bound from an upper bound of w^e, and vice versa.
-                    let up = power(wHigh, e, bits: bits, roundUp: true)
-                    let down = power(wLow, e, bits: bits, roundUp: false)
-                    guard down.signum > 0,
-                          let l = try? two.divided(by: up, rounding: .floor),
-                          let u = try? two.divided(by: down, rounding: .ceiling) else { return nil }
-                    (lo, hi) = (l, u)
-                }
-                cache[e] = (lo, hi)
+            if t.exponent == 0 {
+                (lo, hi) = (one, one)
+            } else if negligible {
+                (lo, hi) = (BigInt(0), BigInt(1))
+            } else {
+                // w^-e: lower bound from an upper bound of w^e, and vice versa.
+                let step = t.exponent - previous
+                up = Self.multiply(up, Self.power(wHigh, step, bits: bits, roundUp: true), bits: bits, roundUp: true)
+                down = Self.multiply(down, Self.power(wLow, step, bits: bits, roundUp: false), bits: bits, roundUp: false)
+                previous = t.exponent
+                guard down.signum > 0,
+                      let l = try? two.divided(by: up, rounding: .floor),
+                      let u = try? two.divided(by: down, rounding: .ceiling) else { return nil }
+                (lo, hi) = (l, u)
+                if atLeastOne && BigInt.compare(down, two) >= 0 { negligible = true }
             }
-            let p = f.amount.bigValue
-            fLow = fLow + p * lo
-            fHigh = fHigh + p * hi
+            fLow = fLow + t.amount * lo
+            fHigh = fHigh + t.amount * hi
         }
         let target = financed.bigValue.shiftedLeft(bits)
         if BigInt.compare(fLow, target) > 0 { return 1 }
@@ -271,20 +355,163 @@ struct ExactBoundary {
         return nil
     }
 
+    /// `a * b / 2^bits`, rounded up or down.
+    private static func multiply(_ a: BigInt, _ b: BigInt, bits: Int, roundUp: Bool) -> BigInt {
+        roundUp ? (a * b).ceilShiftedRight(bits) : (a * b).floorShiftedRight(bits)
+    }
+
     /// `(w / 2^bits)^e * 2^bits`, rounded up or down at every step.
-    private func power(_ w: BigInt, _ e: Int, bits: Int, roundUp: Bool) -> BigInt {
-        func mul(_ a: BigInt, _ b: BigInt) -> BigInt {
-            roundUp ? (a * b).ceilShiftedRight(bits) : (a * b).floorShiftedRight(bits)
-        }
+    private static func power(_ w: BigInt, _ e: Int, bits: Int, roundUp: Bool) -> BigInt {
         var result = BigInt(1).shiftedLeft(bits)
         var base = w
         var n = e
         while n > 0 {
-            if n & 1 == 1 { result = mul(result, base) }
+            if n & 1 == 1 { result = multiply(result, base, bits: bits, roundUp: roundUp) }
             n >>= 1
-            if n > 0 { base = mul(base, base) }
+            if n > 0 { base = multiply(base, base, bits: bits, roundUp: roundUp) }
         }
         return result
+    }
+
+    // MARK: the printed millionths
+
+    /// The true value's millionths, rounded half-even, decided by signs at
+    /// boundaries only. `near` is a first guess (a double's); without one, a
+    /// high-precision estimate provides it. A wrong guess costs more signs,
+    /// never a wrong result.
+    func millionths(kind: Kind, near: BigInt?) -> BigInt {
+        let k0 = near ?? estimate(kind)
+        // c(k): the sign of (true millionths - (k + 1/2)); non-increasing in k.
+        // The result is the smallest k with c(k) <= 0 (half-even on a tie).
+        var signs: [String: Int] = [:]
+        func c(_ k: BigInt) -> Int {
+            let key = k.decimalString
+            if let s = signs[key] { return s }
+            let s = compare(half: k.multiplied(by: 2) + BigInt(1), kind: kind)
+            signs[key] = s
+            return s
+        }
+        var low: BigInt, high: BigInt   // c(low) > 0 >= c(high)
+        var step = BigInt(1)
+        if c(k0) <= 0 {
+            high = k0
+            while true {
+                let candidate = high - step
+                if c(candidate) > 0 { low = candidate; break }
+                high = candidate
+                step = step.multiplied(by: 2)
+            }
+        } else {
+            low = k0
+            while true {
+                let candidate = low + step
+                if c(candidate) <= 0 { high = candidate; break }
+                low = candidate
+                step = step.multiplied(by: 2)
+            }
+        }
+        while BigInt.compare(high - low, BigInt(1)) > 0 {
+            let mid = (low + high).floorShiftedRight(1)
+            if c(mid) > 0 { low = mid } else { high = mid }
+        }
+        // A tie at high + 1/2 rounds to the even neighbour.
+        if c(high) == 0 && high.isOdd { return high + BigInt(1) }
+        return high
+    }
+
+    // MARK: a high-precision estimate
+
+    /// The millionths near the true value, from the root refined in GMP floats.
+    private func estimate(_ kind: Kind) -> BigInt {
+        guard let s = hint ?? logDomainRoot() else { return BigInt(0) }
+        // Bits to resolve a millionth of the larger printed value, plus guard bits.
+        func log2Magnitude(_ z: Double, _ factor: Double) -> Double {
+            z > 30 ? (z + Glibc.log(factor)) / M_LN2 : Glibc.log2(max(1e-300, abs(factor * z.expm1)))
+        }
+        let magnitude = max(log2Magnitude(s, 12), log2Magnitude(12 * s, 1)) + 20
+        let precision = 64 + max(0, Int(magnitude.rounded(.up))) + excessBits
+        guard let v = refinedRoot(s: s, precision: precision) else { return BigInt(0) }
+        // nominal 12 (v^-30 - 1), effective v^-360 - 1, in millionths.
+        let one = BigFloat(1, precision: precision)
+        guard let w = one.divided(by: v.power(kind == .nominal ? 30 : 360)) else { return BigInt(0) }
+        let value = kind == .nominal ? w.minus(1).multiplied(by: 12) : w.minus(1)
+        return value.multiplied(by: 1_000_000).rounded
+    }
+
+    /// `v = (1+x)^(-1/30)` to `precision` bits by Newton on
+    /// `f(v) = sum p v^e - financed` (increasing and convex for v > 0),
+    /// starting from the double root `s`. Nil when it cannot be evaluated.
+    private func refinedRoot(s: Double, precision: Int) -> BigFloat? {
+        if let r = refined, refinedPrecision >= precision { return r }
+        let start = Glibc.exp(-s / 30)
+        guard start.isFinite, start > 0 else { return nil }
+        let financedBig = financed.bigValue
+        var p = 64
+        var v = BigFloat(start, precision: p)
+        var atFull = 0
+        for _ in 0..<200 {
+            // f and f' at v: powers built up term by term.
+            var f = BigFloat(0, precision: p), slope = BigFloat(0, precision: p)
+            var power = BigFloat(1, precision: p), previous = 0
+            for t in terms {
+                if t.exponent > previous { power = power * v.power(t.exponent - previous); previous = t.exponent }
+                let term = power * BigFloat(t.amount, precision: p)
+                f = f + term
+                slope = slope + term.multiplied(by: UInt(t.exponent))
+            }
+            f = f - BigFloat(financedBig, precision: p)
+            guard let derivative = slope.divided(by: v), derivative.signum > 0,
+                  let step = f.divided(by: derivative) else { break }
+            var next = v - step
+            // Newton overshooting below 0 (far from the root): halve instead.
+            if next.signum <= 0 { next = v.divided(by: BigFloat(2, precision: p)) ?? v }
+            let small = step.magnitude.exponent < v.exponent - p + 8
+            v = next
+            if p < precision {
+                p = min(precision, 2 * p)
+                v = v.with(precision: p)
+            } else {
+                atFull += 1
+                if small || atFull >= 4 { break }
+            }
+        }
+        refined = v
+        refinedPrecision = p
+        return v
+    }
+
+    /// `ln(1+x)` by Newton on the log of the discounted sum (any magnitudes:
+    /// the amounts enter as logarithms); nil when it does not converge.
+    private func logDomainRoot() -> Double? {
+        let (fm, fe) = financed.bigValue.mantissaAndExponent
+        guard fm > 0 else { return nil }
+        let lnF = Glibc.log(fm) + Double(fe) * M_LN2
+        let lq = terms.map { t -> Double in
+            let (m, e) = t.amount.mantissaAndExponent
+            return Glibc.log(m) + Double(e) * M_LN2 - lnF
+        }
+        let times = terms.map { Double($0.exponent) / 30 }
+        // G(s) = log sum exp(lq - t s) is convex and decreasing; its root is ln(1+x).
+        func g(_ s: Double) -> (Double, Double) {
+            var top = -Double.infinity
+            for j in lq.indices { top = max(top, lq[j] - times[j] * s) }
+            var sum = 0.0, weighted = 0.0
+            for j in lq.indices {
+                let w = Glibc.exp(lq[j] - times[j] * s - top)
+                sum += w; weighted += times[j] * w
+            }
+            return (top + Glibc.log(sum), -weighted / sum)
+        }
+        let (g0, d0) = g(0)
+        var s = d0 < 0 ? -g0 / d0 : 0
+        for _ in 0..<200 {
+            let (v, d) = g(s)
+            guard v.isFinite, d < 0 else { return nil }
+            let step = -v / d
+            s += step
+            if abs(step) <= 1e-15 * max(1, abs(s)) { return s }
+        }
+        return s.isFinite ? s : nil
     }
 }
 

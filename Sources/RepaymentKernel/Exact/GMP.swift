@@ -214,3 +214,85 @@ internal final class GMPScratch {
         return quotient
     }
 }
+
+/// A GMP binary floating-point number (`mpf_t`) of a chosen precision, for
+/// the APR solver's high-precision estimate only (SPEC §6): it refines a root
+/// that exact interval arithmetic (`BigInt`) then certifies. Never an amount.
+///
+/// Values are immutable, as `BigInt`; every result has the precision of the
+/// left operand. A division by zero is refused before GMP sees it (nil).
+internal final class BigFloat: @unchecked Sendable {
+    let f: UnsafeMutablePointer<__mpf_struct>
+    /// Bits of mantissa (at least; GMP rounds up to whole limbs).
+    let precision: Int
+
+    init(precision: Int) {
+        self.precision = max(64, precision)
+        f = .allocate(capacity: 1)
+        __gmpf_init2(f, UInt(self.precision))
+    }
+
+    deinit {
+        __gmpf_clear(f)
+        f.deallocate()
+    }
+
+    convenience init(_ value: BigInt, precision: Int) {
+        self.init(precision: precision)
+        __gmpf_set_z(f, value.z)
+    }
+
+    /// A finite `Double` (0 for a NaN or an infinity).
+    convenience init(_ value: Double, precision: Int) {
+        self.init(precision: precision)
+        __gmpf_set_d(f, value.isFinite ? value : 0)
+    }
+
+    /// The same value at another precision.
+    func with(precision p: Int) -> BigFloat { let r = BigFloat(precision: p); __gmpf_set(r.f, f); return r }
+
+    static func + (a: BigFloat, b: BigFloat) -> BigFloat { let r = BigFloat(precision: a.precision); __gmpf_add(r.f, a.f, b.f); return r }
+    static func - (a: BigFloat, b: BigFloat) -> BigFloat { let r = BigFloat(precision: a.precision); __gmpf_sub(r.f, a.f, b.f); return r }
+    static func * (a: BigFloat, b: BigFloat) -> BigFloat { let r = BigFloat(precision: a.precision); __gmpf_mul(r.f, a.f, b.f); return r }
+
+    /// `a / b`; nil when `b` is zero.
+    func divided(by b: BigFloat) -> BigFloat? {
+        guard b.signum != 0 else { return nil }
+        let r = BigFloat(precision: precision); __gmpf_div(r.f, f, b.f); return r
+    }
+
+    func multiplied(by small: UInt) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_mul_ui(r.f, f, small); return r }
+    func minus(_ small: UInt) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_sub_ui(r.f, f, small); return r }
+    func power(_ e: Int) -> BigFloat { let r = BigFloat(precision: precision); __gmpf_pow_ui(r.f, f, UInt(max(0, e))); return r }
+
+    /// -1, 0 or 1.
+    var signum: Int { Int(__gmpf_cmp_ui(f, 0)).signum() }
+
+    /// `|self|`.
+    var magnitude: BigFloat { let r = BigFloat(precision: precision); __gmpf_abs(r.f, f); return r }
+
+    /// The binary exponent `e` with `self = m * 2^e`, `0.5 <= |m| < 1` (0 for zero).
+    var exponent: Int {
+        var e = 0
+        _ = __gmpf_get_d_2exp(&e, f)
+        return e
+    }
+
+    /// The value rounded to the nearest integer (ties away from zero).
+    var rounded: BigInt {
+        let half = BigFloat(0.5, precision: precision)
+        let shifted = signum < 0 ? self - half : self + half
+        let r = BigInt()
+        __gmpz_set_f(r.z, shifted.f)   // truncates toward zero
+        return r
+    }
+}
+
+extension BigInt {
+    /// The binary exponent `e` with `self = m * 2^e`, `0.5 <= |m| < 1`, and `m` (0 for zero).
+    var mantissaAndExponent: (Double, Int) {
+        var e = 0
+        let m = __gmpz_get_d_2exp(&e, z)
+        return (m, e)
+    }
+}

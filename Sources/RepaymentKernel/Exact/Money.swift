@@ -31,7 +31,9 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Parses a plain decimal amount `digits[.digits]` (no sign, exponent,
     /// or grouping) with at most `scale` decimals (SPEC §7). More decimals
     /// than `scale` is an error even when they are zeros: `100.500` at scale 2
-    /// is rejected, never silently rounded.
+    /// is rejected, never silently rounded. At most
+    /// `InputLimits.amountDigits` (1000) digits before the point, leading
+    /// zeros not counted (an error with code `.outOfRange` beyond).
     ///
     /// - Parameters:
     ///   - text: the amount, such as `10000` or `10000.5`.
@@ -45,6 +47,11 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         let s = Substring(text)
         guard (0...6).contains(scale) else { throw KernelError(.outOfRange, field: "scale", "must be 0 to 6: '\(scale)'") }
         let (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a decimal amount")
+        let intDigits = InputLimits.significantCount(intPart)
+        guard intDigits <= InputLimits.amountDigits else {
+            throw KernelError(.outOfRange, field: field,
+                              "too large: \(intDigits) digits before the decimal point (at most \(InputLimits.amountDigits))")
+        }
         guard fracPart.count <= scale else {
             throw KernelError(field: field, "more than \(scale) decimals: '\(s)'")
         }

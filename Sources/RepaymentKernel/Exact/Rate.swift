@@ -16,7 +16,10 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
     /// Zero.
     public static let zero = Rate(numerator: .small(0), denominator: .small(1))
 
-    /// Parses `digits[.digits]` with an optional trailing `%` (SPEC §7).
+    /// Parses `digits[.digits]` with an optional trailing `%` (SPEC §7): at
+    /// most `InputLimits.rateDecimals` (100) decimals and
+    /// `InputLimits.rateIntegerDigits` (100) digits before the point, leading
+    /// zeros not counted (an error with code `.outOfRange` beyond).
     public init(parsing text: some StringProtocol, field: String = "rate") throws(KernelError) {
         let whole = Substring(text)
         let percentFast = whole.utf8.last == 37
@@ -33,7 +36,16 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
         do {
             (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a rate")
         } catch {
-            throw KernelError(field: field, "not a rate: '\(text)' (expected a plain decimal such as 0.144 or 14.4%)")
+            throw KernelError(field: field, "not a rate: '\(CellExcerpt.of(text))' (expected a plain decimal such as 0.144 or 14.4%)")
+        }
+        guard fracPart.count <= InputLimits.rateDecimals else {
+            throw KernelError(.outOfRange, field: field,
+                              "too precise: \(fracPart.count) decimals (at most \(InputLimits.rateDecimals))")
+        }
+        let intDigits = InputLimits.significantCount(intPart)
+        guard intDigits <= InputLimits.rateIntegerDigits else {
+            throw KernelError(.outOfRange, field: field,
+                              "too large: \(intDigits) digits before the decimal point (at most \(InputLimits.rateIntegerDigits))")
         }
         guard let num = WideInteger(digits: (Substring(intPart) + Substring(fracPart)).utf8) else {
             throw KernelError(field: field, "not a rate: '\(text)'")

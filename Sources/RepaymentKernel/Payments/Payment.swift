@@ -97,9 +97,6 @@ public struct PaymentHistory: Sendable, Hashable {
             func bad(_ problem: String) -> KernelError {
                 KernelError(field: field, "item \(n): \"\(CellExcerpt.of(item.split(separator: " ").joined(separator: " ")))\": \(problem)")
             }
-            guard n <= PaymentHistory.maximumItems else {
-                throw KernelError(.outOfRange, field: field, "more than \(PaymentHistory.maximumItems) items")
-            }
             // Up to three space-separated words: DATE AMOUNT [prepay].
             var words: (Substring, Substring, Substring) = ("", "", "")
             var count = 0
@@ -121,6 +118,10 @@ public struct PaymentHistory: Sendable, Hashable {
                 // A trailing ';' is harmless; an empty item elsewhere is a typo.
                 if end == u.endIndex && n > 1 { break }
                 throw bad("empty (expected DATE AMOUNT or DATE AMOUNT prepay)")
+            }
+            // Counted once the item is known not to be the harmless trailing ';'.
+            guard n <= PaymentHistory.maximumItems else {
+                throw KernelError(.outOfRange, field: field, "more than \(PaymentHistory.maximumItems) items")
             }
             guard count == 2 || count == 3 else { throw bad("expected DATE AMOUNT or DATE AMOUNT prepay") }
             let date: CivilDate

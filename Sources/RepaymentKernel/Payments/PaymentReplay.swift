@@ -69,6 +69,12 @@ public struct PaymentReplay: Sendable, Hashable {
     /// Every event in order, ending with the `as_of` position (empty when not recorded).
     public let events: [LedgerEvent]
 
+    /// The most events a recorded ledger holds (about 300 MB): a history of
+    /// 10,000 payment dates against 1,200 overdue installments would make 12
+    /// million penalty events. A replay that would record more fails with
+    /// `.outOfRange` on `payments`; without the ledger it has no such limit.
+    public static let maximumLedgerEvents = 1_000_000
+
     /// Credit left at `asOf` (it enters a plan as part of its down payment).
     public var credit: Money { arrears.credit }
     /// Days past due at `asOf`.
@@ -88,11 +94,21 @@ public struct PaymentReplay: Sendable, Hashable {
     ///   - fees: fees owed, given directly.
     ///   - recordLedger: false skips building `events` (batch rows without a ledger output).
     /// - Throws: `KernelError` naming `payments` (an item after `asOf` or before
-    ///   the start, a flat loan), `as_of`, `grace_days` or `fees`.
+    ///   the start, a flat loan, a ledger beyond `maximumLedgerEvents`), `as_of`,
+    ///   `grace_days` or `fees`.
     public init(loan: LoanTerms, history: PaymentHistory, asOf: CivilDate,
                 allocation: AllocationOrder = .installment, prepayment: PrepaymentMode = .reducePayment,
                 graceDays: Int = 0, markup: Rate = .defaultPenaltyMarkup, compound: Bool = false,
                 fees: Money? = nil, recordLedger: Bool = true) throws(KernelError) {
+        try self.init(loan: loan, history: history, asOf: asOf, allocation: allocation, prepayment: prepayment,
+                      graceDays: graceDays, markup: markup, compound: compound, fees: fees,
+                      recordLedger: recordLedger, ledgerLimit: PaymentReplay.maximumLedgerEvents)
+    }
+
+    /// As the public initializer, with the ledger limited to `ledgerLimit` events (tests).
+    init(loan: LoanTerms, history: PaymentHistory, asOf: CivilDate, allocation: AllocationOrder,
+         prepayment: PrepaymentMode, graceDays: Int, markup: Rate, compound: Bool, fees: Money?,
+         recordLedger: Bool, ledgerLimit: Int) throws(KernelError) {
         guard asOf >= loan.start else {
             throw KernelError(field: "as_of", "\(asOf) is before the loan's start \(loan.start)")
         }
@@ -107,7 +123,7 @@ public struct PaymentReplay: Sendable, Hashable {
             guard item.amount.scale == scale else { throw bad("amount at scale \(item.amount.scale), the loan's is \(scale)") }
         }
         let settings = ReplaySettings(mode: prepayment, allocation: allocation, graceDays: graceDays, markup: markup,
-                                      compound: compound, recordLedger: recordLedger)
+                                      compound: compound, recordLedger: recordLedger, ledgerLimit: ledgerLimit)
         var result = try PaymentReplay.run(Int128.self, loan, history.items, asOf, settings)
         if result == nil { result = try PaymentReplay.run(BigInt.self, loan, history.items, asOf, settings) }
         guard let (position, events) = result else { throw KernelError.internalFailure("the replay did not fit even on GMP") }
@@ -120,7 +136,12 @@ public struct PaymentReplay: Sendable, Hashable {
                                              _ settings: ReplaySettings) throws(KernelError) -> (ReplayPosition, [LedgerEvent])? {
         var engine = try ReplayEngine<N>(loan: loan, settings: settings)
         defer { engine.release() }
-        guard engine.run(items, asOf: asOf) else { return nil }
+        let completed = engine.run(items, asOf: asOf)
+        if engine.ledgerFull {
+            throw KernelError(.outOfRange, field: "payments",
+                              "the ledger would have more than \(settings.ledgerLimit) events (penalty events for each overdue installment on each payment date); replay without the ledger")
+        }
+        guard completed else { return nil }
         let position = engine.position(at: asOf)
         return engine.overflow ? nil : (position, engine.events)
     }
@@ -134,6 +155,8 @@ struct ReplaySettings {
     var markup: Rate
     var compound: Bool
     var recordLedger: Bool
+    /// The most events the ledger may hold.
+    var ledgerLimit = PaymentReplay.maximumLedgerEvents
 }
 
 /// What the replay leaves at `as_of`, in minor units.
@@ -184,7 +207,11 @@ struct ReplayEngine<N: ExactInteger> {
     var head = 0
     var credit = N.zero
     var events: [LedgerEvent] = []
-    var overflow: Bool { cursor.overflow }
+    /// Penalty, interest and principal due and unpaid, kept up to date for the ledger.
+    var owed = N.zero
+    /// The ledger reached `PaymentReplay.maximumLedgerEvents`.
+    var ledgerFull = false
+    var overflow: Bool { cursor.overflow || ledgerFull }
 
     init(loan: LoanTerms, settings: ReplaySettings) throws(KernelError) {
         cursor = try ContractCursor<N>(loan: loan, mode: settings.mode)
@@ -255,6 +282,7 @@ struct ReplayEngine<N: ExactInteger> {
         (installments + openCount).initialize(to: Open(period: openCount + 1, due: day, principal: principal, interest: interest,
                                                        penalty: .zero, pending: .zero, spanStart: day, graceEnd: day + settings.graceDays))
         openCount += 1
+        if settings.recordLedger { owed = owed.adding(principal, &cursor.overflow).adding(interest, &cursor.overflow) }
         record(due, .due, installment: openCount, amount: principal.adding(interest, &cursor.overflow),
                split: (.zero, interest, principal))
         if credit.signum > 0 {
@@ -293,6 +321,7 @@ struct ReplayEngine<N: ExactInteger> {
                 o.penalty = o.penalty.adding(owed, &cursor.overflow)
                 o.pending = .zero
                 installments[k] = o
+                if settings.recordLedger { self.owed = self.owed.adding(owed, &cursor.overflow) }
                 if owed.signum > 0 {
                     record(date, .penalty, installment: o.period, amount: owed, split: (owed, .zero, .zero))
                 }
@@ -339,6 +368,10 @@ struct ReplayEngine<N: ExactInteger> {
             for k in head..<openCount where amount.signum > 0 { ReplayEngine.take(&installments[k].principal, from: &amount, into: &paid.2, &overflow) }
         }
         if overflow { cursor.overflow = true }
+        if settings.recordLedger {
+            owed = owed.subtracting(paid.0, &cursor.overflow).subtracting(paid.1, &cursor.overflow)
+                .subtracting(paid.2, &cursor.overflow)
+        }
         while head < openCount && installments[head].isPaid {
             installments[head].pending = .zero   // paid in full: a penalty still in grace is never owed
             head += 1
@@ -366,20 +399,9 @@ struct ReplayEngine<N: ExactInteger> {
         return 0
     }
 
-    /// Overdue penalty, interest and principal, all installments.
-    mutating func overdue() -> N {
-        var total = N.zero
-        for k in head..<openCount {
-            let o = installments[k]
-            total = total.adding(o.penalty, &cursor.overflow).adding(o.interest, &cursor.overflow)
-                .adding(o.principal, &cursor.overflow)
-        }
-        return total
-    }
-
     mutating func record(_ date: CivilDate, _ kind: LedgerEvent.Kind, installment: Int?, amount: N, split: (N, N, N)) {
         guard settings.recordLedger else { return }
-        let owed = overdue()
+        guard events.count < settings.ledgerLimit else { ledgerFull = true; return }
         events.append(LedgerEvent(date: date, kind: kind, installment: installment, amount: money(amount),
                                   penalty: money(split.0), interest: money(split.1), principal: money(split.2),
                                   credit: money(credit), overdue: money(owed), balance: money(cursor.balance),

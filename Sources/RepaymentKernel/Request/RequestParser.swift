@@ -24,9 +24,12 @@ struct RequestParser {
         if let v = CellParser.wholeNumber(bytes: b), v >= min { return v }
         let s = String(decoding: b, as: UTF8.self), name = column.name
         if CellParser.wholeNumber(s) == nil, !(s.hasPrefix("-") && CellParser.wholeNumber(String(s.dropFirst())) != nil) {
-            throw KernelError(field: name, "not a whole number: '\(s)'")
+            if !s.isEmpty, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+                throw KernelError(.outOfRange, field: name, "too large (at most 15 digits): '\(CellExcerpt.of(s))'")
+            }
+            throw KernelError(field: name, "not a whole number: '\(CellExcerpt.of(s))'")
         }
-        throw KernelError(field: name, "must be at least \(min): '\(s)'")
+        throw KernelError(field: name, "must be at least \(min): '\(CellExcerpt.of(s))'")
     }
 
     func rate(_ column: Column) throws(KernelError) -> Rate? {
@@ -200,17 +203,24 @@ struct RequestParser {
 
 /// Parsing of the plain cell syntaxes of SPEC §7.
 public enum CellParser {
-    /// Plain digits as an `Int`; nil for anything else or a value above 10^15.
+    /// Plain digits as an `Int`; nil for anything else or a value of 10^15 or more.
+    /// Leading zeros are not counted: `012` and `0000000000000000000012` are both 12.
     public static func wholeNumber(_ s: String) -> Int? {
         let u = s.utf8
-        guard !u.isEmpty, u.count <= 15, u.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return u.reduce(0) { $0 * 10 + Int($1 - 48) }
+        guard !u.isEmpty, u.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        let significant = u.drop { $0 == 48 }
+        guard significant.count <= 15 else { return nil }
+        return significant.reduce(0) { $0 * 10 + Int($1 - 48) }
     }
 
     /// `wholeNumber(_:)` on UTF-8 bytes.
     @inline(__always)
-    public static func wholeNumber(bytes b: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !b.isEmpty, b.count <= 15 else { return nil }
+    public static func wholeNumber(bytes all: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !all.isEmpty else { return nil }
+        var start = 0
+        while start < all.count - 1 && all[start] == 48 { start += 1 }
+        let b = UnsafeBufferPointer(rebasing: all[start...])
+        guard b.count <= 15 else { return nil }
         var v = 0
         for c in b {
             let d = c &- 48

@@ -71,8 +71,20 @@ struct AnnuityFactor {
         if rate.isZero {
             return principal.divided(by: .small(Int128(n)), rounding: rounding) ?? .small(0)
         }
-        guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator, rn > 0, rd > 0,
-              case .small(let p) = principal, p >= 0 else {
+        guard case .small(let rn) = rate.numerator, case .small(let rd) = rate.denominator else {
+            // A rate beyond Int128 (up to 100 decimals): its factors are large (a^n has up to
+            // n * 103 digits), so only the last few are kept; a replay re-sizing after many
+            // prepayments asks for the same (rate, periods) until the next due date.
+            let cache = ThreadCache.current
+            if let hit = cache.bigAnnuity.first(where: { $0.periods == n && $0.rate.numerator == rate.numerator && $0.rate.denominator == rate.denominator }) {
+                return hit.factor.installment(principal: principal, rounding: rounding)
+            }
+            let f = AnnuityFactor(rate: rate, periods: n)
+            if cache.bigAnnuity.count >= ThreadCache.bigSlots { cache.bigAnnuity.removeFirst() }
+            cache.bigAnnuity.append((rate, n, f))
+            return f.installment(principal: principal, rounding: rounding)
+        }
+        guard rn > 0, rd > 0, case .small(let p) = principal, p >= 0 else {
             return AnnuityFactor(rate: rate, periods: n).installment(principal: principal, rounding: rounding)
         }
         let cache = ThreadCache.current
@@ -127,6 +139,9 @@ final class ThreadCache {
         annuity.deinitialize(count: ThreadCache.slots)
         annuity.deallocate()
     }
+    /// The most recent factors of rates beyond Int128, oldest first.
+    static let bigSlots = 4
+    var bigAnnuity: [(rate: Rate, periods: Int, factor: AnnuityFactor)] = []
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()

@@ -33,7 +33,9 @@ Exact repayment schedules and negotiated plans; every amount is a
 
 Keyword arguments are the columns of the batch CSV contract (SPEC §7); values
 may be ``str`` (the cell text), ``int``, ``Decimal``, ``bool``,
-``datetime.date`` or ``None`` (the default). A ``float`` is refused.
+``datetime.date`` or ``None`` (the default). A ``float`` is refused, and so
+is a NUL character in a key or value (ValueError: a C string would end there).
+``RepayKernelError`` pickles, so it crosses process pools.
 ``payments`` may also be a list of items: ``(date, amount)``, ``(date,
 amount, "prepay")``, ``{"date": ..., "amount": ..., "prepay": True}`` or
 ``"DATE AMOUNT [prepay]"`` strings.
@@ -231,6 +233,10 @@ class RepayKernelError(Exception):
 
     def __repr__(self) -> str:
         return f"RepayKernelError({self.name}, field={self.field!r}, message={self.message!r})"
+
+    def __reduce__(self):
+        # Picklable (multiprocessing, concurrent.futures.ProcessPoolExecutor): rebuilt from its fields.
+        return (type(self), (self.status, self.field, self.message))
 
 
 @dataclass(frozen=True)
@@ -509,7 +515,13 @@ def _compute(entry, terms: dict[str, Any]) -> Result:
 
         for key, value in terms.items():
             cell = _cell(key, value)
-            status = _lib.rk_request_set(req, key.encode("utf-8", errors="surrogatepass"), cell)
+            name = key.encode("utf-8", errors="surrogatepass")
+            # A C string ends at its first NUL: "100\x0000" would reach the kernel as "100".
+            if b"\0" in name:
+                raise ValueError(f"{key!r}: a key must not contain a NUL character")
+            if cell is not None and b"\0" in cell:
+                raise ValueError(f"{key}: the value must not contain a NUL character (C strings end at one)")
+            status = _lib.rk_request_set(req, name, cell)
             if status != RK_OK:
                 raise fail(status)
         res = ctypes.c_void_p()
@@ -605,8 +617,9 @@ def run_csv(document: Union[str, bytes]) -> BatchOutput:
     not UTF-8; ``field`` is where it is (``"header"`` or ``"input"``) and
     ``message`` says what is wrong (``"header: unknown column 'principle' (did
     you mean 'principal'?); ..."``). Any other failure of the library
-    (RK_NOMEM) raises too."""
-    data = document.encode("utf-8") if isinstance(document, str) else bytes(document)
+    (RK_NOMEM) raises too. A document that is neither ``str`` nor bytes-like
+    raises TypeError."""
+    data = _document_bytes(document, "run_csv")
     sched, summ, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
     slen, mlen = ctypes.c_size_t(), ctypes.c_size_t()
     status = _lib.rk_run_csv(data, len(data), ctypes.byref(sched), ctypes.byref(slen),
@@ -627,7 +640,7 @@ def run_json(request: Union[dict, list, str, bytes]) -> Any:
         _refuse_floats(request)
         data = _json.dumps(_json_payments(request), default=_json_default).encode()
     else:
-        data = request.encode("utf-8") if isinstance(request, str) else bytes(request)
+        data = _document_bytes(request, "run_json")
     out, out_len = ctypes.c_void_p(), ctypes.c_size_t()
     status = _lib.rk_run_json(data, len(data), ctypes.byref(out), ctypes.byref(out_len))
     text = _take(out, out_len.value)
@@ -638,6 +651,16 @@ def run_json(request: Union[dict, list, str, bytes]) -> Any:
         e = result["error"]
         raise RepayKernelError(status, e["field"], e["message"])
     return result
+
+
+def _document_bytes(document: Any, function: str) -> bytes:
+    """A whole document as bytes: ``str`` (encoded as UTF-8) or a bytes-like object.
+    Anything else is a TypeError (``bytes(300_000_000)`` would be 300 MB of NULs)."""
+    if isinstance(document, str):
+        return document.encode("utf-8")
+    if isinstance(document, (bytes, bytearray, memoryview)):
+        return bytes(document)
+    raise TypeError(f"{function}: expected str or bytes, not {type(document).__name__}")
 
 
 def _refuse_floats(value: Any, key: str = "request") -> None:

@@ -1,0 +1,6 @@
+import FuzzSupport
+
+runFuzzer { data, size in
+    CSVProperties.check(input(data, size))
+    return 0
+}

@@ -1,0 +1,6 @@
+import FuzzSupport
+
+runFuzzer { data, size in
+    JSONProperties.check(data, size)
+    return 0
+}
