@@ -18,7 +18,8 @@ to read).
 Input: a DataFrame whose columns are batch columns (SPEC §7: ``id``,
 ``principal``, ``rate``, ...), plus the columns named in ``keep`` (carried to
 both outputs, e.g. to partition them) and Spark's ``_corrupt_record`` (see
-``read_batch_csv``). A column that is neither is refused, with the kernel's own
+``read_batch_csv``). A kept batch column (``keep=["term"]``) is still
+computed with. A column that is neither is refused, with the kernel's own
 "did you mean" message: typo protection, as in a batch file. Cell types:
 strings (the cell text, as in a CSV file; null is an empty cell), integers,
 decimals (written exactly, without trailing fractional zeros: a
@@ -374,16 +375,6 @@ def _process(lib, chunk, first_row: int, cfg: dict, want_schedule: bool):
             raise RuntimeError("repaykernel.spark: schedule rows do not follow the summary's ids")
     keep_rows = pc.take(ok, parent) if total else pa.array([], pa.bool_())
     sched_cols = sched if sched is not None else {c: pa.array([], pa.string()) for c in SCHEDULE_COLUMNS}
-    if cfg["amounts"] == "decimal" and total:
-        # Every schedule amount of a row is at most its total payable, which fits: a
-        # violation is a kernel bug, reported rather than rounded or dropped.
-        for c in _SCHEDULE_AMOUNTS:
-            before, after = _digits(sched_cols[c])
-            over = pc.and_(keep_rows, pc.or_(pc.greater(before, _PRECISION - cfg["scale"]),
-                                             pc.greater(after, cfg["scale"])))
-            if pc.any(over).as_py():
-                raise RuntimeError(f"repaykernel.spark: a {c} does not fit DecimalType"
-                                   f"({_PRECISION},{cfg['scale']}) though its total payable does")
     if total and not pc.all(keep_rows).as_py():   # drop the lines of rows turned into errors here
         sched_cols = {c: pc.filter(a, keep_rows) for c, a in sched_cols.items()}
         parent = parent[keep_rows.to_numpy(zero_copy_only=False)]
@@ -393,7 +384,7 @@ def _process(lib, chunk, first_row: int, cfg: dict, want_schedule: bool):
         "period": pc.cast(sched_cols["period"], pa.int32()),
         "due_date": pc.cast(sched_cols["due_date"], pa.date32()),
         "kind": sched_cols["kind"],
-        **{c: pc.cast(sched_cols[c], amount_type) for c in _SCHEDULE_AMOUNTS},
+        **{c: _schedule_amounts(sched_cols[c], amount_type, c) for c in _SCHEDULE_AMOUNTS},
         "amount_scale": pc.take(scale, parent_arr),
         "input_row": pc.take(row_key, parent_arr),
     }
@@ -401,6 +392,19 @@ def _process(lib, chunk, first_row: int, cfg: dict, want_schedule: bool):
         s_out[k] = pc.take(chunk.column(k), parent_arr)
     schedule = pa.RecordBatch.from_arrays(list(s_out.values()), names=list(s_out.keys()))
     return summary, schedule
+
+
+def _schedule_amounts(text, amount_type, column: str):
+    """A schedule amount column as amount_type. The kernel prints a row's amounts at the row's
+    scale, which its summary showed to fit, and none is above the row's total payable, which
+    fits too; Arrow's cast refuses to round or overflow, so a violation is reported, never hidden."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        return pc.cast(text, amount_type)
+    except pa.ArrowInvalid as e:
+        raise RuntimeError(f"repaykernel.spark: a schedule {column} does not convert exactly to "
+                           f"{amount_type} though its row's summary amounts do ({e}); please report it") from e
 
 
 def _partition_runner(cfg: dict, want: str):
@@ -454,14 +458,14 @@ def _header_line(names: Sequence[str]) -> str:
     return out.getvalue()
 
 
-def _check_header(names: Sequence[str]) -> None:
-    """The kernel's own verdict on the header (unknown, duplicate or empty names, no id)."""
+def _header_error(names: Sequence[str]) -> Optional[str]:
+    """The kernel's own verdict on a header (unknown, duplicate or empty names, no id), None when usable."""
     import repaykernel as rk
     try:
         rk.run_csv(_header_line(names))
     except rk.RepayKernelError as e:
-        raise ValueError(f"{e.message} (a column that is not a batch column can be carried "
-                         f"to the outputs with keep=[...])") from None
+        return e.message
+    return None
 
 
 def _input_scale(df) -> int:
@@ -485,7 +489,9 @@ def schedule_and_summary(df, *, keep: Iterable[str] = (), amounts: str = "decima
     Returns ``(schedule, summary)``; see the module's docstring for the columns,
     types, order and how the library reaches the executors.
 
-    keep: input columns carried to both outputs (not sent to the kernel).
+    keep: input columns carried to both outputs (e.g. to partition them by); a
+      column that is not a batch column must be named here, a batch column
+      (term, start, ...) named here is still computed with.
     amounts: "decimal" (DecimalType(38, S)) or "string" (exact text).
     decimal_scale: S, 0..6; by default the largest scale of the input.
     library: where executors load librepaykernel.so from: an absolute path, or
@@ -512,9 +518,16 @@ def schedule_and_summary(df, *, keep: Iterable[str] = (), amounts: str = "decima
     if len(set(keep)) != len(keep):
         raise ValueError(f"keep: a column is named twice: {keep}")
     corrupt = CORRUPT_RECORD if CORRUPT_RECORD in fields and CORRUPT_RECORD not in keep else None
+    # The batch columns: every column but the kept ones that the kernel does not know (a kept
+    # batch column, e.g. term, is still computed with) and Spark's malformed-record column.
     columns = [c for c in df.columns if c not in keep and c != corrupt]
+    error = _header_error(columns)
+    if error is not None:
+        raise ValueError(f"{error} (a column that is not a batch column can be carried to the "
+                         f"outputs with keep=[...])")
+    columns += [k for k in keep if _header_error(columns + [k]) is None]
+    columns = [c for c in df.columns if c in columns]   # the DataFrame's order
     kinds = [_kind(c, fields[c].dataType) for c in columns]
-    _check_header(columns)
     if corrupt is not None and not isinstance(fields[corrupt].dataType, T.StringType):
         raise TypeError(f"column '{corrupt}' (Spark's malformed-record column) must be a string")
 
@@ -522,7 +535,7 @@ def schedule_and_summary(df, *, keep: Iterable[str] = (), amounts: str = "decima
     scale = decimal_scale if decimal_scale is not None else (_input_scale(df) if amounts == "decimal" else 2)
     cfg = {
         "columns": columns, "kinds": kinds, "keep": keep, "corrupt": corrupt,
-        "file_columns": len(columns) + len(keep),
+        "file_columns": len(set(columns) | set(keep)),
         "amounts": amounts, "scale": scale, "chunk_rows": chunk_rows,
         "library": library, "driver_library": rk.library_path,
     }
@@ -543,7 +556,8 @@ def schedule_and_summary(df, *, keep: Iterable[str] = (), amounts: str = "decima
         + [T.StructField("last_due", T.DateType())]
         + [T.StructField(c, rate) for c in _RATES]
         + [T.StructField("error", T.StringType())] + extra + kept)
-    source = df.select(*[col(f"`{c}`") for c in columns + keep + ([corrupt] if corrupt else [])])
+    used = columns + [k for k in keep if k not in columns] + ([corrupt] if corrupt else [])
+    source = df.select(*[col(f"`{c}`") for c in used])
     schedule = source.mapInArrow(_partition_runner(cfg, "schedule"), schedule_schema)
     summary = source.mapInArrow(_partition_runner(cfg, "summary"), summary_schema)
     return schedule, summary

@@ -238,6 +238,10 @@ def test_unknown_column_and_keep(spark):
     assert summary_df.columns[-3:] == ["amount_scale", "input_row", "branch"]
     assert {r.branch for r in schedule_df.collect()} == {"north"} and schedule_df.count() == 12
     assert summary_df.first().branch == "north"
+    # A kept batch column is still computed with.
+    schedule_df, summary_df = rks.schedule_and_summary(df, keep=["term", "branch"])
+    assert summary_df.columns[-2:] == ["term", "branch"] and schedule_df.count() == 12
+    assert summary_df.first().total_payable == Decimal("10661.86")
 
 
 def test_amounts_too_large_for_a_decimal_type(spark):
