@@ -28,6 +28,8 @@ def main() -> int:
     ap.add_argument("--amounts", choices=["decimal", "string"], default="decimal",
                     help="amounts as DecimalType(38, S) (default) or as exact text")
     ap.add_argument("--decimal-scale", type=int, help="S (default: the input's largest scale; saves a pass)")
+    ap.add_argument("--decimal-precision", type=int, default=38,
+                    help="P of DecimalType(P, S) (default 38; 18 is faster for amounts below 10^(18-S))")
     ap.add_argument("--chunk-rows", type=int, default=1000, help="loans per rk_run_csv call (default 1000)")
     ap.add_argument("--split-mb", type=int, default=8,
                     help="input split size in MB: more splits balance the cores (default 8)")
@@ -57,7 +59,8 @@ def main() -> int:
     loans = read_batch_csv(spark, a.input) if fmt == "csv" else spark.read.parquet(a.input)
     keep = [a.partition_by] if a.partition_by else []
     schedule, summary = schedule_and_summary(loans, keep=keep, amounts=a.amounts,
-                                             decimal_scale=a.decimal_scale, library=library,
+                                             decimal_scale=a.decimal_scale,
+                                             decimal_precision=a.decimal_precision, library=library,
                                              chunk_rows=a.chunk_rows)
 
     for name, df in (("summary", summary), ("schedule", schedule)):

@@ -266,6 +266,19 @@ def test_amounts_too_large_for_a_decimal_type(spark):
     assert rows["small"].total_payable == Decimal("10661.860") and rows["small"].amount_scale == 2
     assert rows["huge"].error.split(" does not")[0] == "total_payable: " + rk.run_csv(
         "id,principal,rate,term,start\nhuge,1" + "0" * 40 + ",0.12,12,2024-01-15\n").summary.decode().split("\n")[1].split(",")[3]
+    # DecimalType(18, 2): a long inside Spark; 10^16 and more is an error row.
+    big = spark.createDataFrame([("fits", "99999999999.99", "0.12", "12", "2024-01-15"),
+                                 ("over", "1" + "0" * 16, "0.12", "12", "2024-01-15")],
+                                "id string, principal string, rate string, term string, start string")
+    schedule_df, summary_df = rks.schedule_and_summary(big, decimal_precision=18)
+    assert dict(summary_df.dtypes)["total_payable"] == "decimal(18,2)"
+    assert dict(schedule_df.dtypes)["balance"] == "decimal(18,2)"
+    rows = {r.id: r for r in summary_df.collect()}
+    assert rows["fits"].status == "ok" and rows["over"].status == "error"
+    assert " does not fit DecimalType(18,2) (16 digits before the point at most)" in rows["over"].error
+    assert schedule_df.count() == 12
+    with pytest.raises(ValueError, match="decimal_precision must be an integer 7..38"):
+        rks.schedule_and_summary(big, decimal_precision=39)
     # As text every row is computed, exactly as repay batch prints it.
     want = rk.run_csv("id,principal,rate,term,start,scale\nsmall,10000,0.12,12,2024-01-15,\n"
                       "huge,1" + "0" * 40 + ",0.12,12,2024-01-15,\nmilli,10000.125,0.12,12,2024-01-15,3\n")
