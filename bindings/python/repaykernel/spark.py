@@ -37,10 +37,10 @@ Outputs (the columns of SPEC §7, in its order, then ``amount_scale``,
   effective_apr, error; one row per input row, error rows included.
 
 Amounts (``amounts="decimal"``, the default) are ``DecimalType(P, S)``: P is
-``decimal_precision``, 38 by default (Spark's largest; 18 is about twice as
-fast, see below), and S is
-``decimal_scale`` when given, else the largest scale in the input's ``scale``
-column (2 when it has none; finding it is one aggregation over the input).
+``decimal_precision``, 38 by default (Spark's largest; 18 is faster, see
+below), and S is ``decimal_scale`` when given, else the largest scale in the
+input's ``scale`` column (2 when it has none; finding it is one aggregation
+over the input).
 Every amount is exact: a row of a smaller scale is widened with zeros
 (``10.5`` at scale 1 is ``10.50`` at S = 2, the same number), and
 ``amount_scale`` gives the row's own scale to print it as ``repay batch``
@@ -70,8 +70,8 @@ The shared library: each executor process loads it once, from the first of
 (``repaykernel.library_path``: right in local mode and on a cluster that has
 the same install on every node). ``bundle()`` copies the library and the
 shared libraries it needs at run time (the Swift runtime, libgmp) into one
-directory to ship. The executors need pyarrow (which ``mapInArrow`` needs
-anyway) but not this package: the code that runs there is shipped by value
+directory to ship. The executors need what ``mapInArrow`` needs anyway
+(pyarrow, pandas, numpy) but not this package: the code that runs there is shipped by value
 with each task. A partition that cannot load the library fails the job with a
 message naming the path it tried.
 """
@@ -216,8 +216,9 @@ def _document(chunk, columns: Sequence[str], kinds: Sequence[str], corrupt: Opti
 
 
 def _run_csv(lib, document, want_schedule: bool):
-    """rk_run_csv on an Arrow buffer; returns (summary, schedule) as Arrow buffers
-    that own the library's output (released with rk_free once Arrow drops them)."""
+    """rk_run_csv on an Arrow buffer; returns (summary, schedule) as Arrow buffers (copies:
+    the library's buffers are released with rk_free at once). No schedule is asked for
+    (nor formatted) when want_schedule is false."""
     import pyarrow as pa
     vp = ctypes.c_void_p
     sched, summ, err = vp(), vp(), vp()
