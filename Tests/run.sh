@@ -21,5 +21,8 @@ if [ -x ../shared/conformance/check.sh ]; then
 fi
 bash Tests/capi.sh
 
+echo "== Spark (repaykernel.spark in local[2] against repay batch; skipped without pyspark or java)"
+bash Tests/spark.sh
+
 echo "== Swift example (examples/swift, a package depending on the kernel by path)"
 bash Tests/swift-example.sh
