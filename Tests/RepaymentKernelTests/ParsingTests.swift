@@ -80,6 +80,17 @@ struct ParsingTests {
         expectError(field: "plan_rate", []) { _ = try Rate(parsing: text, field: "plan_rate") }
     }
 
+    @Test("A mark that joins the '%' into one Character is not dropped with it (FuzzParsers finding)", arguments: [
+        "1204.00\u{0601}%", "5\u{0600}%", "5\u{0301}%", "5%\u{0301}",
+    ])
+    func percentJoinedToAMark(_ text: String) {
+        expectError(field: "rate", ["not a rate"]) { _ = try Rate(parsing: text, field: "rate") }
+        let bytes = Array(text.utf8)
+        expectError(field: "rate", ["not a rate"]) {
+            _ = try bytes.withUnsafeBufferPointer { b throws(KernelError) in try Rate(bytes: b, field: "rate") }
+        }
+    }
+
     @Test("A negative rate says so")
     func negativeRateMessage() {
         expectError(field: "rate", ["negative"]) { _ = try Rate(parsing: "-0.1", field: "rate") }

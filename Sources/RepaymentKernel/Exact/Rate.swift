@@ -23,14 +23,16 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: some StringProtocol, field: String = "rate") throws(KernelError) {
         let whole = Substring(text)
         let percentFast = whole.utf8.last == 37
-        if let (v, frac) = DecimalText.fast(percentFast ? whole.dropLast() : whole), frac <= 16 {
+        // Bytes, not Characters: a '%' after a prepended mark (U+0601 '؁%') is one Character,
+        // and dropping it would drop the mark with it (found by FuzzParsers).
+        if let (v, frac) = DecimalText.fast(bytes: percentFast ? whole.utf8.dropLast() : whole.utf8[...]), frac <= 16 {
             self.init(numerator: .small(Int128(_low: v, _high: 0)),
                       denominator: .powerOfTen(frac + (percentFast ? 2 : 0)))
             return
         }
         var s = Substring(text)
         var percent = false
-        if s.hasSuffix("%") { percent = true; s = s.dropLast() }
+        if s.utf8.last == 37 { percent = true; s = Substring(s.utf8.dropLast()) }
         if s.utf8.first == 45 { throw KernelError(field: field, "must not be negative: '\(text)'") }
         let intPart: Substring.UTF8View.SubSequence, fracPart: Substring.UTF8View.SubSequence
         do {

@@ -72,18 +72,18 @@ enum BatchRowProperties {
             require(line[2] == String(result.schedule.count), "\(context): payments \(line[2])")
             require(line[3] == result.totalPayable.description, "\(context): total payable \(line[3])")
 
-            switch request {
-            case .loan(let terms):
-                Invariants.loan(result.schedule, principal: terms.principal, context)
-                require(result.totalInterest == result.totalPayable - terms.principal, "\(context): total interest")
-            case .prepaidLoan(let terms, _, _):
-                Invariants.loan(result.schedule, principal: terms.principal, context)
-            case .plan(let terms):
+            if request.isPlan {
                 do {
+                    guard let terms = try request.planTerms() else { violated("\(context): a plan row without plan terms") }
                     Invariants.plan(try NegotiatedPlan(terms), context)
                 } catch {
                     violated("\(context): the plan computed once and then failed: \(error)")
                 }
+            } else if let terms = request.loan {
+                Invariants.loan(result.schedule, principal: terms.principal, context)
+                require(result.totalInterest == result.totalPayable - terms.principal, "\(context): total interest")
+            } else {
+                violated("\(context): a loan row without loan terms")
             }
         }
     }
