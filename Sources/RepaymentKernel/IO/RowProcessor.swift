@@ -112,7 +112,7 @@ public struct RowProcessor {
                 let payable = p.adding(i, &overflow)
                 let interest = payable.subtracting(principal, &overflow)
                 let apr = AnnualPercentageRate.of(rows, scale: terms.scale, financed: terms.principal.units, from: terms.start,
-                                                  accrual: terms.accrual)
+                                                  accrual: terms.accrual, rateHint: terms.rate)
                 guard !overflow, case .small = apr.nominalMillionths, case .small = apr.effectiveMillionths else { return false }
                 figures = BatchFormatter.SummaryFigures(count: rows.count, payable: payable, interest: interest, waived: (0, 0, 0),
                                                         lastDue: rows.last?.dueDate, apr: apr, scale: terms.scale)

@@ -102,6 +102,7 @@ public struct PrepaidSchedule: Sendable, Hashable {
 
     /// The APR (SPEC §6): prepayments are payments at their dates; amount financed `P`, times from `start`.
     public var apr: AnnualPercentageRate {
-        AnnualPercentageRate.of(schedule, financed: loan.principal.units, from: loan.start, accrual: loan.accrual)
+        AnnualPercentageRate.of(schedule, financed: loan.principal.units, from: loan.start, accrual: loan.accrual,
+                                rateHint: loan.rate)
     }
 }

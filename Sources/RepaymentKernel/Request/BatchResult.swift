@@ -20,7 +20,8 @@ public struct BatchResult: Sendable, Hashable {
 
     /// The APR of a loan's schedule: amount financed `P`, times from `start`.
     public static func apr(of schedule: Schedule, terms: LoanTerms) -> AnnualPercentageRate {
-        AnnualPercentageRate.of(schedule, financed: terms.principal.units, from: terms.start, accrual: terms.accrual)
+        AnnualPercentageRate.of(schedule, financed: terms.principal.units, from: terms.start, accrual: terms.accrual,
+                                rateHint: terms.rate)
     }
 
     /// Computes a request: derives a plan's arrears (replaying its payments, with the
