@@ -81,34 +81,45 @@ public struct PaymentHistory: Sendable, Hashable {
 
     /// Parses `DATE AMOUNT[ prepay]` items separated by `;` (spaces around
     /// items and between their parts are ignored; a trailing `;` is allowed),
-    /// amounts at `scale`. Works on the bytes: no string is made per item.
+    /// amounts at `scale`.
     public init(parsing text: some StringProtocol, scale: Int = 2, field: String = "payments") throws(KernelError) {
-        let cell = Substring(text)
-        let u = cell.utf8
+        var s = String(text)
+        let parsed = s.withUTF8 { b -> Result<PaymentHistory, KernelError> in
+            do throws(KernelError) { return .success(try PaymentHistory(bytes: b, scale: scale, field: field)) } catch { return .failure(error) }
+        }
+        self = try parsed.get()
+    }
+
+    /// `init(parsing:scale:field:)` on the cell's UTF-8 bytes (the batch reads cells as bytes):
+    /// no string is made per item, only for an error message.
+    public init(bytes u: UnsafeBufferPointer<UInt8>, scale: Int = 2, field: String = "payments") throws(KernelError) {
         let space = UInt8(ascii: " "), semicolon = UInt8(ascii: ";")
+        func text(_ from: Int, _ to: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: u[from..<to]), as: UTF8.self) }
         var items: [Payment] = []
+        var separators = 0
+        for c in u where c == semicolon { separators += 1 }
+        items.reserveCapacity(min(separators + 1, PaymentHistory.maximumItems))
         var n = 0
-        var i = u.startIndex
+        var i = 0
         while true {
             var end = i
-            while end != u.endIndex && u[end] != semicolon { u.formIndex(after: &end) }
+            while end != u.count && u[end] != semicolon { end += 1 }
             n += 1
-            let item = cell[i..<end]
             func bad(_ problem: String) -> KernelError {
-                KernelError(field: field, "item \(n): \"\(CellExcerpt.of(item.split(separator: " ").joined(separator: " ")))\": \(problem)")
+                KernelError(field: field, "item \(n): \"\(CellExcerpt.of(text(i, end).split(separator: " ").joined(separator: " ")))\": \(problem)")
             }
             // Up to three space-separated words: DATE AMOUNT [prepay].
-            var words: (Substring, Substring, Substring) = ("", "", "")
+            var words: ((Int, Int), (Int, Int), (Int, Int)) = ((0, 0), (0, 0), (0, 0))
             var count = 0
             var w = i
             while w != end {
-                if u[w] == space { u.formIndex(after: &w); continue }
+                if u[w] == space { w += 1; continue }
                 var e = w
-                while e != end && u[e] != space { u.formIndex(after: &e) }
+                while e != end && u[e] != space { e += 1 }
                 switch count {
-                case 0: words.0 = cell[w..<e]
-                case 1: words.1 = cell[w..<e]
-                case 2: words.2 = cell[w..<e]
+                case 0: words.0 = (w, e)
+                case 1: words.1 = (w, e)
+                case 2: words.2 = (w, e)
                 default: break
                 }
                 count += 1
@@ -116,7 +127,7 @@ public struct PaymentHistory: Sendable, Hashable {
             }
             if count == 0 {
                 // A trailing ';' is harmless; an empty item elsewhere is a typo.
-                if end == u.endIndex && n > 1 { break }
+                if end == u.count && n > 1 { break }
                 throw bad("empty (expected DATE AMOUNT or DATE AMOUNT prepay)")
             }
             // Counted once the item is known not to be the harmless trailing ';'.
@@ -125,19 +136,23 @@ public struct PaymentHistory: Sendable, Hashable {
             }
             guard count == 2 || count == 3 else { throw bad("expected DATE AMOUNT or DATE AMOUNT prepay") }
             let date: CivilDate
-            do { date = try CivilDate(parsing: words.0) } catch { throw bad(error.problem) }
+            do { date = try CivilDate(bytes: UnsafeBufferPointer(rebasing: u[words.0.0..<words.0.1])) } catch { throw bad(error.problem) }
             let amount: Money
-            do { amount = try Money(parsing: words.1, scale: scale) } catch { throw bad(error.problem) }
+            do {
+                amount = try Money(bytes: UnsafeBufferPointer(rebasing: u[words.1.0..<words.1.1]), scale: scale)
+            } catch {
+                throw bad(error.problem)
+            }
             guard amount.units.signum > 0 else { throw bad("the amount must be more than 0") }
-            if count == 3 && words.2 != "prepay" {
-                throw bad("unknown word '\(CellExcerpt.of(words.2))' (expected prepay)")
+            if count == 3 && !u[words.2.0..<words.2.1].elementsEqual("prepay".utf8) {
+                throw bad("unknown word '\(CellExcerpt.of(text(words.2.0, words.2.1)))' (expected prepay)")
             }
             if let last = items.last, date < last.date {
                 throw bad("dated before item \(n - 1) (\(last.date)); dates must not go backwards")
             }
             items.append(Payment(date: date, amount: amount, isPrepayment: count == 3))
-            if end == u.endIndex { break }
-            i = u.index(after: end)
+            if end == u.count { break }
+            i = end + 1
         }
         self.items = items
     }

@@ -144,7 +144,7 @@ struct RequestParser {
     /// The `payments` cell as a history at the row's scale, nil when empty.
     func payments(scale: Int) throws(KernelError) -> PaymentHistory? {
         guard let b = cell(.payments) else { return nil }
-        return try PaymentHistory(parsing: String(decoding: b, as: UTF8.self), scale: scale, field: Column.payments.name)
+        return try PaymentHistory(bytes: b, scale: scale, field: Column.payments.name)
     }
 
     /// `prepayment`, `allocation`, `grace_days`: always format-checked, used only with `payments`.
