@@ -119,8 +119,8 @@ enum BatchTestSupport {
         let dir = tempDir("io")
         defer { remove(dir) }
         let outPath = dir + "/out", errPath = dir + "/err"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         p.standardOutput = FileHandle(forWritingAtPath: outPath)
         p.standardError = FileHandle(forWritingAtPath: errPath)
         if let stdin {

@@ -2,15 +2,20 @@
 //
 // Pure Swift + Glibc: input comes either from a file descriptor, read with read(2) into a
 // reusable buffer, or from bytes already in memory. Memory use is bounded by the chunk size
-// and the length of the longest record, never by the total input size.
+// and the length of the longest record (itself bounded by `maxRecordBytes`), never by the
+// total input size.
 //
 // Parsing strategy: a record is parsed straight out of the buffer. If the buffer ends before
-// the record does (and the input is not exhausted), the partial record is discarded, its bytes
-// are moved to the front of the buffer, more input is read, and the record is parsed again from
-// its first byte. The buffer doubles whenever a single record does not fit, so re-parsing costs
-// O(record length) amortized. This keeps the hot loop free of resumable-state bookkeeping and
-// makes every chunk boundary (inside quotes, between `""`, between CR and LF, inside a BOM)
-// trivially correct.
+// the record does (and the input is not exhausted), the scanner saves where it is (the
+// position, the line, the fields finished so far, and inside a quoted field what was already
+// unescaped) and resumes from exactly there once more input has arrived. Every byte is
+// therefore examined once, however the input arrives: a 50 MB cell read from a pipe in 64 KB
+// pieces costs the same as read from a file. The buffer keeps the current record's bytes from
+// its first byte; it is compacted when at least half of it is consumed and doubled otherwise,
+// so moving bytes costs O(1) amortized per byte as well.
+//
+// Every chunk read is checked to be UTF-8 before it is parsed (SPEC §8: a file that is not
+// UTF-8 is unusable); see `UTF8Validation`.
 
 #if canImport(Glibc)
 import Glibc
@@ -25,7 +30,8 @@ public struct CSVSyntaxError: Error, Sendable, Equatable {
     public var line: Int
     /// Human-readable description of the problem.
     public var message: String
-    /// True when reading failed (read(2) returned an error), false for a syntax error.
+    /// True when reading failed (read(2) returned an error, the input shrank, or the read was
+    /// stopped), false for a problem with the bytes themselves (syntax, encoding, size limits).
     public var isIOError: Bool
 
     /// Creates an error for `line` with `message`.
@@ -59,16 +65,26 @@ private let LF: UInt8 = 0x0A, CR: UInt8 = 0x0D, QUOTE: UInt8 = 0x22, COMMA: UInt
 /// data and does not count as a line break). A UTF-8 BOM at the very start is skipped. Blank
 /// lines (an LF or CRLF with nothing before it) produce no record but are counted in line numbers;
 /// a line holding only spaces, or only `""`, is a record with one field.
-/// Quoted fields may contain `,`, CR, LF and `""` (an escaped quote). Fields are decoded as UTF-8
-/// (invalid sequences become U+FFFD).
+/// Quoted fields may contain `,`, CR, LF and `""` (an escaped quote).
+///
+/// The input must be UTF-8 (`requiresUTF8`, on by default): a byte sequence that is not is an
+/// error naming its line. A cell may take at most `maxFieldBytes` bytes of input (1 MiB by
+/// default, quotes included) and a record `maxRecordBytes` (16 MiB, line end excluded); a
+/// longer one is an error naming its line, found as soon as the limit is passed, so a file
+/// without line breaks cannot make the reader grow without bound.
 ///
 /// Errors are sticky: once `next()` has thrown, every later call throws the same error.
 /// The reader is not thread-safe; hand the records (which are `Sendable`) to other threads.
 /// The reader never closes the file descriptor it was given.
 public final class CSVReader {
+    /// The default `maxFieldBytes`: 1 MiB.
+    public static let defaultMaxFieldBytes = 1 << 20
+    /// The default `maxRecordBytes`: 16 MiB.
+    public static let defaultMaxRecordBytes = 16 << 20
+
     private var buf: UnsafeMutablePointer<UInt8>
     private var cap: Int
-    private var start = 0            // first unconsumed byte
+    private var start = 0            // first unconsumed byte: the first byte of the current record
     private var end = 0              // one past the last valid byte
     private var eof: Bool            // no more input beyond `end`
     private let fd: Int32            // -1 for in-memory input
@@ -78,10 +94,40 @@ public final class CSVReader {
     private var scratch: [UInt8] = []  // unescaping buffer for quoted fields containing `""`
     private var pendingError: CSVSyntaxError?
     private var totalRead = 0        // bytes obtained from read(2) (or given in memory)
+    private var validated = 0        // buf[..<validated] is known to be UTF-8
+    private var validationPending: Bool  // in-memory input not yet checked
+    /// For a regular file: the bytes from the offset at open to the end of the file, as they
+    /// were when the reader was made (a smaller count at end of input means the file shrank).
+    private let expectedBytes: Int?
 
-    /// Polled when read(2) is interrupted by a signal (EINTR): true ends reading with an I/O
-    /// error "interrupted" instead of retrying (so Ctrl-C works while waiting for input).
+    // The scanner's saved state while a record is incomplete (see `scan()`).
+    private enum Phase { case record, field, unquoted, quoted, afterQuote }
+    private var phase = Phase.record
+    private var pos = 0              // where scanning resumes (absolute index in `buf`)
+    private var posLine = 1          // physical line at `pos`
+    private var fieldStart = 0       // first byte of the current field (its opening quote if quoted)
+    private var fieldLine = 1        // line of `fieldStart`
+    private var segStart = 0         // quoted field: first byte not yet copied to `scratch`
+    private var escaped = false      // quoted field: `scratch` holds the field's beginning
+    private var recordLine = 1       // line of the current record's first byte
+    private var partialFields: [String] = []  // fields of the current record finished so far
+
+    /// Bytes examined by the scanner so far. Each input byte is examined once (a few bytes
+    /// twice where a chunk ends between CR and LF or inside `""`); tests check this.
+    private(set) var scannedBytes = 0
+
+    /// Polled before every read(2) and when read(2) is interrupted by a signal (EINTR): true
+    /// ends reading with an I/O error "interrupted" (so a stop request is honoured even while
+    /// input keeps arriving, e.g. from a device that never ends a line).
     public var shouldStop: (@Sendable () -> Bool)? = nil
+
+    /// The most bytes one cell may take in the input (quotes and doubled quotes included).
+    public var maxFieldBytes = CSVReader.defaultMaxFieldBytes
+    /// The most bytes one record may take in the input (its line end excluded).
+    public var maxRecordBytes = CSVReader.defaultMaxRecordBytes
+    /// True (the default): input that is not UTF-8 is an error naming its line. False: invalid
+    /// sequences are decoded as U+FFFD.
+    public var requiresUTF8 = true
 
     /// Bytes of input consumed so far: everything up to the end of the last record returned
     /// (plus any blank lines skipped). For a progress display: compare with the file size.
@@ -98,6 +144,14 @@ public final class CSVReader {
         buf = .allocate(capacity: cap)
         fd = fileDescriptor
         eof = false
+        validationPending = false
+        var st = stat()
+        if fstat(fileDescriptor, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
+            let offset = lseek(fileDescriptor, 0, SEEK_CUR)
+            expectedBytes = offset >= 0 ? Swift.max(0, Int(st.st_size) - Int(offset)) : nil
+        } else {
+            expectedBytes = nil
+        }
     }
 
     /// Reads from bytes already in memory (the bytes are copied once).
@@ -112,6 +166,8 @@ public final class CSVReader {
         totalRead = bytes.count
         fd = -1
         eof = true
+        validationPending = true
+        expectedBytes = nil
     }
 
     deinit { buf.deallocate() }
@@ -119,11 +175,14 @@ public final class CSVReader {
     /// Returns the next non-blank record, or nil at end of input.
     ///
     /// - Throws: `CSVSyntaxError` on broken quoting (a quote inside an unquoted field, characters
-    ///   after a closing quote other than `,` or a line end, an unterminated quoted field) or on
-    ///   a read(2) failure.
+    ///   after a closing quote other than `,` or a line end, an unterminated quoted field), on
+    ///   input that is not UTF-8, on a cell or record over its limit, or on a read(2) failure,
+    ///   a stop request or a file that shrank while being read (these three with `isIOError`).
     public func next() throws(CSVSyntaxError) -> CSVRecord? {
         if let e = pendingError { throw e }
+        checkInMemoryInput()
         while true {
+            if let e = pendingError { throw e }
             switch scan() {
             case .record(let r): return r
             case .end: return nil
@@ -146,6 +205,7 @@ public final class CSVReader {
     public func nextBatch(max: Int, waitForMax: Bool = true) throws(CSVSyntaxError) -> [CSVRecord] {
         var out: [CSVRecord] = []
         out.reserveCapacity(Swift.min(Swift.max(max, 0), 4096))
+        checkInMemoryInput()
         while out.count < max {
             if let e = pendingError {
                 if out.isEmpty { throw e }
@@ -168,92 +228,231 @@ public final class CSVReader {
 
     // MARK: - Buffer management
 
-    /// Moves unconsumed bytes to the front, grows the buffer if it is full, then reads once (more
-    /// bytes, or end of input). Sets `eof` when read(2) returns 0. EINTR is retried unless
-    /// `shouldStop` says otherwise; any other failure (including EAGAIN on a non-blocking
-    /// descriptor) is reported as an error.
+    /// Makes room, then reads once (more bytes, or end of input) and checks the new bytes are
+    /// UTF-8. Sets `eof` when read(2) returns 0. EINTR is retried unless `shouldStop` says
+    /// otherwise; any other failure (including EAGAIN on a non-blocking descriptor) is reported
+    /// as an error.
     private func refill() throws(CSVSyntaxError) {
         precondition(!eof, "refill after EOF")
         let live = end - start
-        if start > 0 {
-            if live > 0 { memmove(buf, buf + start, live) }
-            start = 0
-            end = live
+        if live > maxRecordBytes {
+            throw tooLongRecord()
         }
-        if end == cap {  // a single record fills the buffer: double it
-            let newCap = cap * 2
-            let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: newCap)
-            nb.update(from: buf, count: end)
+        if pos - fieldStart > maxFieldBytes && (phase == .unquoted || phase == .quoted) {
+            throw tooLong(cell: partialFields.count + 1)
+        }
+        // Little room left: move the live bytes to the front when that frees at least half the
+        // buffer; if there is still little room (the record takes more than half of it), double
+        // the buffer. Either way each byte is moved O(1) times on average.
+        let minRoom = Swift.max(1, Swift.min(cap / 4, 1 << 16))
+        if cap - end < minRoom && start > 0 && start >= cap / 2 {
+            if live > 0 { memmove(buf, buf + start, live) }
+            shift(by: start)
+        }
+        if cap - end < minRoom {
+            let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: cap * 2)
+            nb.update(from: buf + start, count: live)
             buf.deallocate()
             buf = nb
-            cap = newCap
+            cap *= 2
+            shift(by: start)
         }
         while true {
+            if let stop = shouldStop, stop() {
+                throw CSVSyntaxError(line: posLine, message: "interrupted", isIOError: true)
+            }
             let n = read(fd, buf + end, cap - end)
             if n > 0 {
                 end += n
                 totalRead += n
+                try checkUTF8()
                 return
             } else if n == 0 {
                 eof = true
+                if let expected = expectedBytes, totalRead < expected {
+                    throw CSVSyntaxError(line: posLine, message: "the input file shrank while it was being read: it had \(expected) bytes to read when opened, only \(totalRead) could be read (did another program truncate or rewrite it?); run again once the file is complete", isIOError: true)
+                }
+                try checkUTF8()
                 return
             } else if errno == EINTR {
-                if let stop = shouldStop, stop() {
-                    throw CSVSyntaxError(line: line, message: "interrupted", isIOError: true)
-                }
+                continue  // the stop request is checked at the top of the loop
             } else {
                 let code = errno
-                throw CSVSyntaxError(line: line, message: "I/O error: read(2) failed: \(String(cString: strerror(code))) (errno \(code))", isIOError: true)
+                throw CSVSyntaxError(line: posLine, message: "I/O error: read(2) failed: \(String(cString: strerror(code))) (errno \(code))", isIOError: true)
             }
         }
+    }
+
+    /// Moves every saved position `by` bytes to the front (after the buffer was compacted).
+    private func shift(by delta: Int) {
+        guard delta != 0 else { return }
+        start -= delta
+        end -= delta
+        pos -= delta
+        fieldStart -= delta
+        segStart -= delta
+        validated -= delta
+    }
+
+    /// Checks `buf[validated..<end]` (the bytes read since the last check) is UTF-8; at end of
+    /// input a sequence cut short is an error too.
+    private func checkUTF8() throws(CSVSyntaxError) {
+        guard requiresUTF8 else { validated = end; return }
+        switch UTF8Validation.validate(buf, from: validated, to: end) {
+        case .valid(let upTo):
+            validated = upTo
+            if eof && upTo < end { throw notUTF8(at: upTo) }
+        case .invalid(let at):
+            throw notUTF8(at: at)
+        }
+    }
+
+    /// In-memory input is checked in one go before the first record.
+    private func checkInMemoryInput() {
+        guard validationPending else { return }
+        validationPending = false
+        do { try checkUTF8() } catch { pendingError = error }
+    }
+
+    /// The error for a byte sequence at `at` that is not UTF-8, naming its line.
+    private func notUTF8(at: Int) -> CSVSyntaxError {
+        var lineOfByte = line
+        var i = start
+        while i < at {
+            if buf[i] == LF { lineOfByte += 1 }
+            i += 1
+        }
+        var bytes = ""
+        var k = at
+        while k < Swift.min(end, at + 4) {
+            bytes += "\\x" + (buf[k] < 16 ? "0" : "") + String(buf[k], radix: 16, uppercase: true)
+            k += 1
+            if k < end && (buf[k] < 0x80 || buf[k] >= 0xC0) { break }  // next character starts
+        }
+        return CSVSyntaxError(line: lineOfByte, message: "not UTF-8 text (bytes \(bytes)); the input must be UTF-8: convert it first, e.g. iconv -f WINDOWS-1252 -t UTF-8 in.csv > in-utf8.csv")
+    }
+
+    /// The error for a record over its limit (on the line where the record starts).
+    private func tooLongRecord() -> CSVSyntaxError {
+        CSVSyntaxError(line: recordLine, message: "the record is longer than \(CSVReader.sizeText(maxRecordBytes)) (the limit for one record); is this a CSV file with line breaks?")
+    }
+
+    /// The error for the `cell`-th cell of a record over its limit (on the line where it starts).
+    private func tooLong(cell: Int) -> CSVSyntaxError {
+        CSVSyntaxError(line: fieldLine, message: "cell \(cell) is longer than \(CSVReader.sizeText(maxFieldBytes)) (the limit for one cell); is this a CSV file, and are its quotes balanced?")
+    }
+
+    /// `1 MiB`, `16 MiB`, or `N bytes`.
+    static func sizeText(_ n: Int) -> String {
+        n >= 1 << 20 && n % (1 << 20) == 0 ? "\(n >> 20) MiB" : "\(n) bytes"
     }
 
     // MARK: - Parsing
 
     private enum ScanResult { case record(CSVRecord), needMore, end, failure(CSVSyntaxError) }
 
-    /// Parses one record from `buf[start..<end]`. Never returns `.needMore` when `eof` is set.
-    /// Only commits `start`/`line` on success (or after skipping blank lines / the BOM).
+    /// Parses one record from `buf[start..<end]`, resuming where the previous call stopped for
+    /// lack of input. Never returns `.needMore` when `eof` is set. Commits `start`/`line` when a
+    /// record is complete (or after skipping blank lines / the BOM).
     private func scan() -> ScanResult {
         let buf = self.buf, e = self.end, eof = self.eof
-        var p = start
-        var line = self.line
-
-        if atStart {  // skip a UTF-8 BOM at the very beginning of the input
-            if e - p < 3 && !eof { return .needMore }
-            if e - p >= 3 && buf[p] == 0xEF && buf[p + 1] == 0xBB && buf[p + 2] == 0xBF { p += 3 }
-            atStart = false
-            start = p
-        }
-        // Skip blank lines (LF or CRLF with nothing before them).
-        while p < e {
-            let b = buf[p]
-            if b == LF { p += 1; line += 1; continue }
-            if b == CR {
-                if p + 1 < e {
-                    if buf[p + 1] == LF { p += 2; line += 1; continue }
-                } else if !eof {
-                    start = p; self.line = line
-                    return .needMore
-                }
-            }
-            break
-        }
-        start = p
-        self.line = line
-        if p == e { return eof ? .end : .needMore }
-
-        let recordLine = line
+        let entry = pos
+        var p = pos
+        var line = posLine
         var fields: [String] = []
-        fields.reserveCapacity(fieldCountHint)
+        swap(&fields, &partialFields)
 
-        while true {  // one iteration per field; p is at the first byte of the field
-            if p < e && buf[p] == QUOTE {
-                // Quoted field: find the closing quote, unescaping `""` into `scratch` if needed.
-                let quoteLine = line
-                p += 1
-                var segStart = p
-                var escaped = false
+        /// Saves the position and the fields for the next call.
+        func suspend() -> ScanResult {
+            pos = p
+            posLine = line
+            swap(&fields, &partialFields)
+            scannedBytes += p - entry
+            return .needMore
+        }
+
+        if phase == .record {
+            if atStart {  // skip a UTF-8 BOM at the very beginning of the input
+                if e - p < 3 && !eof { return suspend() }
+                if e - p >= 3 && buf[p] == 0xEF && buf[p + 1] == 0xBB && buf[p + 2] == 0xBF { p += 3 }
+                atStart = false
+                start = p
+            }
+            // Skip blank lines (LF or CRLF with nothing before them).
+            while p < e {
+                let b = buf[p]
+                if b == LF { p += 1; line += 1; continue }
+                if b == CR {
+                    if p + 1 < e {
+                        if buf[p + 1] == LF { p += 2; line += 1; continue }
+                    } else if !eof {
+                        start = p; self.line = line
+                        return suspend()
+                    }
+                }
+                break
+            }
+            start = p
+            self.line = line
+            if p == e {
+                if eof {
+                    pos = p; posLine = line
+                    scannedBytes += p - entry
+                    return .end
+                }
+                return suspend()
+            }
+            recordLine = line
+            fields.reserveCapacity(fieldCountHint)
+            phase = .field
+        }
+
+        while true {
+            switch phase {
+            case .record:
+                preconditionFailure("scan: record phase inside a record")
+            case .field:
+                // p is at the first byte of a field (or at the end of the input after a comma).
+                if p == e && !eof { return suspend() }
+                fieldStart = p
+                fieldLine = line
+                if p < e && buf[p] == QUOTE {
+                    p += 1
+                    segStart = p
+                    escaped = false
+                    phase = .quoted
+                } else {
+                    phase = .unquoted
+                }
+            case .unquoted:
+                // Scan to `,` / LF / CRLF. Bytes above ',' (0x2C) are never special.
+                while p < e {
+                    let b = buf[p]
+                    if b > COMMA { p += 1; continue }
+                    if b == COMMA || b == LF { break }
+                    if b == QUOTE {
+                        return fail(CSVSyntaxError(line: line, message: "quote character in unquoted field (a field containing '\"' must be quoted)"), p, entry)
+                    }
+                    if b == CR {
+                        if p + 1 < e {
+                            if buf[p + 1] == LF { break }
+                        } else if !eof {
+                            return suspend()
+                        }
+                    }
+                    p += 1
+                }
+                if p == e && !eof { return suspend() }
+                if p - fieldStart > maxFieldBytes { return fail(tooLong(cell: fields.count + 1), p, entry) }
+                fields.append(decode(UnsafeBufferPointer(start: buf + fieldStart, count: p - fieldStart)))
+                if p == e { return finish(&fields, p, line, entry) }
+                let b = buf[p]
+                if b == COMMA { p += 1; phase = .field; continue }
+                p += (b == LF) ? 1 : 2  // LF or CRLF
+                line += 1
+                return finish(&fields, p, line, entry)
+            case .quoted:
+                // Find the closing quote, unescaping `""` into `scratch` if needed.
                 while true {
                     while p < e {
                         let b = buf[p]
@@ -262,11 +461,11 @@ public final class CSVReader {
                         p += 1
                     }
                     if p == e {
-                        if !eof { return .needMore }
-                        return .failure(CSVSyntaxError(line: quoteLine, message: "unterminated quoted field (opening quote on line \(quoteLine))"))
+                        if !eof { return suspend() }
+                        return fail(CSVSyntaxError(line: fieldLine, message: "unterminated quoted field (opening quote on line \(fieldLine))"), p, entry)
                     }
                     // buf[p] is a quote: either the first half of `""` or the closing quote.
-                    if p + 1 == e && !eof { return .needMore }
+                    if p + 1 == e && !eof { return suspend() }
                     if p + 1 < e && buf[p + 1] == QUOTE {
                         if !escaped { scratch.removeAll(keepingCapacity: true); escaped = true }
                         scratch.append(contentsOf: UnsafeBufferPointer(start: buf + segStart, count: p + 1 - segStart))
@@ -276,59 +475,65 @@ public final class CSVReader {
                     }
                     break
                 }
+                if p + 1 - fieldStart > maxFieldBytes { return fail(tooLong(cell: fields.count + 1), p, entry) }
                 let tail = UnsafeBufferPointer(start: buf + segStart, count: p - segStart)
                 if escaped {
                     scratch.append(contentsOf: tail)
-                    fields.append(String(decoding: scratch, as: UTF8.self))
+                    fields.append(scratch.withUnsafeBufferPointer { decode($0) })
                 } else {
-                    fields.append(String(decoding: tail, as: UTF8.self))
+                    fields.append(decode(tail))
                 }
                 p += 1  // past the closing quote
+                phase = .afterQuote
+            case .afterQuote:
                 if p == e {
-                    if !eof { return .needMore }
-                    break  // end of input ends the record
+                    if !eof { return suspend() }
+                    return finish(&fields, p, line, entry)  // end of input ends the record
                 }
                 let b = buf[p]
-                if b == COMMA { p += 1; continue }
-                if b == LF { p += 1; line += 1; break }
+                if b == COMMA { p += 1; phase = .field; continue }
+                if b == LF { p += 1; line += 1; return finish(&fields, p, line, entry) }
                 if b == CR {
-                    if p + 1 == e && !eof { return .needMore }
-                    if p + 1 < e && buf[p + 1] == LF { p += 2; line += 1; break }
+                    if p + 1 == e && !eof { return suspend() }
+                    if p + 1 < e && buf[p + 1] == LF { p += 2; line += 1; return finish(&fields, p, line, entry) }
                 }
-                return .failure(CSVSyntaxError(line: line, message: "unexpected character \(describe(b)) after closing quote (expected ',' or end of line)"))
-            } else {
-                // Unquoted field: scan to `,` / LF / CRLF. Bytes above ',' (0x2C) are never special.
-                let fieldStart = p
-                while p < e {
-                    let b = buf[p]
-                    if b > COMMA { p += 1; continue }
-                    if b == COMMA || b == LF { break }
-                    if b == QUOTE {
-                        return .failure(CSVSyntaxError(line: line, message: "quote character in unquoted field (a field containing '\"' must be quoted)"))
-                    }
-                    if b == CR {
-                        if p + 1 < e {
-                            if buf[p + 1] == LF { break }
-                        } else if !eof {
-                            return .needMore
-                        }
-                    }
-                    p += 1
-                }
-                if p == e && !eof { return .needMore }
-                fields.append(String(decoding: UnsafeBufferPointer(start: buf + fieldStart, count: p - fieldStart), as: UTF8.self))
-                if p == e { break }
-                let b = buf[p]
-                if b == COMMA { p += 1; continue }
-                p += (b == LF) ? 1 : 2  // LF or CRLF
-                line += 1
-                break
+                return fail(CSVSyntaxError(line: line, message: "unexpected character \(describe(b)) after closing quote (expected ',' or end of line)"), p, entry)
             }
+        }
+    }
+
+    /// Ends the current record at `p` (after its line end): commits the position and returns it.
+    private func finish(_ fields: inout [String], _ p: Int, _ line: Int, _ entry: Int) -> ScanResult {
+        scannedBytes += p - entry
+        // The record's length without its line end.
+        var length = p - start
+        if p > start && buf[p - 1] == LF { length -= (p - 2 >= start && buf[p - 2] == CR) ? 2 : 1 }
+        if length > maxRecordBytes {
+            pos = p
+            return .failure(tooLongRecord())
         }
         start = p
         self.line = line
+        pos = p
+        posLine = line
+        phase = .record
         fieldCountHint = fields.count
-        return .record(CSVRecord(fields: fields, line: recordLine))
+        var done: [String] = []
+        swap(&done, &fields)
+        return .record(CSVRecord(fields: done, line: recordLine))
+    }
+
+    /// A failure at `p`: the reader stops there (errors are sticky).
+    private func fail(_ error: CSVSyntaxError, _ p: Int, _ entry: Int) -> ScanResult {
+        scannedBytes += p - entry
+        pos = p
+        return .failure(error)
+    }
+
+    /// A field's bytes as a String (already checked to be UTF-8 when `requiresUTF8`).
+    @inline(__always)
+    private func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self)
     }
 
     /// Printable description of a byte for error messages.
