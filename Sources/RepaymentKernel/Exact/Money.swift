@@ -43,11 +43,11 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard (0...6).contains(scale) else { throw KernelError(.outOfRange, field: "scale", "must be 0 to 6: '\(scale)'") }
         let (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a decimal amount")
         guard fracPart.count <= scale else {
-            throw KernelError(field: field, "more than \(scale) decimals: '\(s)'")
+            throw KernelError(field: field, "more than \(scale) decimals: \(KernelError.quoted(s))")
         }
         let digits = Substring(intPart) + Substring(fracPart) + String(repeating: "0", count: scale - fracPart.count)
         guard let v = WideInteger(digits: Substring(digits).utf8) else {
-            throw KernelError(field: field, "not a decimal amount: '\(s)'")
+            throw KernelError(field: field, "not a decimal amount: \(KernelError.quoted(s))")
         }
         self.init(units: v, scale: scale)
     }
@@ -156,22 +156,22 @@ enum DecimalText {
     static func split(_ s: Substring, field: String, what: String) throws(KernelError) -> (Substring.UTF8View.SubSequence, Substring.UTF8View.SubSequence) {
         let u = s.utf8
         if u.first == 45, u.count > 1, u.dropFirst().allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 37 }) {
-            throw KernelError(field: field, "must not be negative: '\(s)'")
+            throw KernelError(field: field, "must not be negative: \(KernelError.quoted(s))")
         }
         var dot: Substring.UTF8View.Index? = nil
         for i in u.indices {
             let c = u[i]
             if c == 46 {
-                if dot != nil { throw KernelError(field: field, "\(what): '\(s)'") }
+                if dot != nil { throw KernelError(field: field, "\(what): \(KernelError.quoted(s))") }
                 dot = i
             } else if c < 48 || c > 57 {
-                throw KernelError(field: field, "\(what): '\(s)'")
+                throw KernelError(field: field, "\(what): \(KernelError.quoted(s))")
             }
         }
         let intPart = u[u.startIndex..<(dot ?? u.endIndex)]
         let fracPart = dot.map { u[u.index(after: $0)...] } ?? u[u.endIndex...]
         guard !intPart.isEmpty, dot == nil || !fracPart.isEmpty else {
-            throw KernelError(field: field, "\(what): '\(s)'")
+            throw KernelError(field: field, "\(what): \(KernelError.quoted(s))")
         }
         return (intPart, fracPart)
     }

@@ -49,9 +49,9 @@ public struct BatchColumns: Sendable {
             guard !name.isEmpty else { throw KernelError(.unusableFile, field: "header", "column \(i + 1) has an empty name") }
             guard let k = BatchColumns.all.firstIndex(of: name) else {
                 let hint = BatchColumns.suggestion(for: name).map { " (did you mean '\($0)'?)" } ?? ""
-                throw KernelError(.unusableFile, field: "header", "unknown column '\(name)'\(hint); known columns: \(BatchColumns.all.joined(separator: ", "))")
+                throw KernelError(.unusableFile, field: "header", "unknown column \(KernelError.quoted(name))\(hint); known columns: \(BatchColumns.all.joined(separator: ", "))")
             }
-            guard index[k] < 0 else { throw KernelError(.unusableFile, field: "header", "duplicate column '\(name)'") }
+            guard index[k] < 0 else { throw KernelError(.unusableFile, field: "header", "duplicate column \(KernelError.quoted(name))") }
             index[k] = i
         }
         guard index[0] >= 0 else { throw KernelError(.unusableFile, field: "header", "no 'id' column") }
@@ -111,11 +111,11 @@ private struct RowReader {
         guard let s = cell(column) else { return nil }
         guard let v = CellParser.wholeNumber(s) else {
             if s.hasPrefix("-"), CellParser.wholeNumber(String(s.dropFirst())) != nil {
-                throw KernelError(field: name, "must be at least \(min): '\(s)'")
+                throw KernelError(field: name, "must be at least \(min): \(KernelError.quoted(s))")
             }
-            throw KernelError(field: name, "not a whole number: '\(s)'")
+            throw KernelError(field: name, "not a whole number: \(KernelError.quoted(s))")
         }
-        guard v >= min else { throw KernelError(field: name, "must be at least \(min): '\(s)'") }
+        guard v >= min else { throw KernelError(field: name, "must be at least \(min): \(KernelError.quoted(s))") }
         return v
     }
 
@@ -142,7 +142,7 @@ private struct RowReader {
         guard let s = cell(column) else { return .none }
         if s.hasSuffix("%") {
             let r = try Rate(parsing: s, field: name)
-            guard !r.exceedsOne else { throw KernelError(field: name, "more than 100%: '\(s)'") }
+            guard !r.exceedsOne else { throw KernelError(field: name, "more than 100%: \(KernelError.quoted(s))") }
             return .percent(r)
         }
         return .amount(try Money(parsing: s, scale: scale, field: name))
@@ -157,7 +157,7 @@ private struct RowReader {
     func request() throws(KernelError) -> BatchRequest {
         // Settings shared by loans and plans.
         let scale = try whole(.scale, min: 0) ?? 2
-        guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: '\(cell(.scale)!)'") }
+        guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: \(KernelError.quoted(cell(.scale)!))") }
         let rounding = try choice(.rounding) { (s, f) throws(KernelError) in try RoundingMode(parsing: s, field: f) } ?? .halfUp
         let basis = try choice(.basis) { (s, f) throws(KernelError) in try DayCountBasis(parsing: s, field: f) } ?? .monthly
         let asOf = try date(.as_of)
@@ -283,7 +283,7 @@ public enum CellParser {
         switch s {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default: throw KernelError(field: field, "not a boolean: '\(s)' (expected true/false, yes/no, on/off or 1/0)")
+        default: throw KernelError(field: field, "not a boolean: \(KernelError.quoted(s)) (expected true/false, yes/no, on/off or 1/0)")
         }
     }
 }

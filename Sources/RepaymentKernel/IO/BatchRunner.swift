@@ -17,227 +17,8 @@ import Glibc
 //   whatever the loan terms (a 360-month loan writes 30 times the bytes of a 12-month one).
 //
 // Faults: a write error (closed pipe, full disk), a broken input or `shouldStop` (a signal)
-// stop the pipeline; every output written to a path is a temporary file, removed on failure
-// and renamed over the path only after the whole input went through.
-
-/// An output stream of `repay batch`, writing bytes to a file descriptor.
-///
-/// Writing to a path goes to a hidden temporary file in the same directory, renamed over the
-/// path only by `commit()`: a failed or interrupted run never leaves a truncated file that
-/// looks complete. An existing path that is not a regular file (a FIFO, `/dev/null`, a
-/// terminal) is written directly. `-` is standard output.
-/// A sink is used by one thread at a time.
-public final class ByteSink {
-    let fd: Int32
-    /// What the messages call this output: the path, or "standard output".
-    public let name: String
-    /// The option it comes from (`schedule`, `summary`, ...), named in error messages.
-    public let field: String
-    let finalPath: String?
-    /// The temporary file written until `commit()`, nil when writing directly.
-    public let tempPath: String?
-    let ownsDescriptor: Bool
-    var buffer: [UInt8] = []
-    var failed: KernelError?
-    var closed = false      // the descriptor is closed (finishWriting or discard)
-    var finished = false    // published or discarded
-    /// Polled when a write is interrupted by a signal (EINTR): true ends the write with an
-    /// "interrupted" error instead of retrying.
-    public var shouldStop: (@Sendable () -> Bool)? = nil
-    /// Bytes handed to `write` so far.
-    public private(set) var bytesWritten = 0
-    /// Bytes written to the descriptor, and how far writeback to disk was already started.
-    var fileOffset = 0, writebackStarted = 0
-
-    /// Standard output.
-    public static func standardOutput() -> ByteSink {
-        standardOutput(field: "output")
-    }
-
-    static func standardOutput(field: String) -> ByteSink {
-        ByteSink(fd: 1, name: "standard output", field: field, finalPath: nil, tempPath: nil, ownsDescriptor: false)
-    }
-
-    init(fd: Int32, name: String, field: String, finalPath: String?, tempPath: String?, ownsDescriptor: Bool) {
-        self.fd = fd
-        self.name = name
-        self.field = field
-        self.finalPath = finalPath
-        self.tempPath = tempPath
-        self.ownsDescriptor = ownsDescriptor
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    /// Opens `path` for writing: a temporary file beside it (or, for `-`, standard output;
-    /// for an existing non-regular file such as a FIFO or `/dev/null`, the file itself).
-    ///
-    /// - Parameter field: the option named in error messages (`schedule`, `summary`, ...).
-    public static func open(path: String, field: String) throws(KernelError) -> ByteSink {
-        if path == "-" { return standardOutput(field: field) }
-        var st = stat()
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                throw KernelError(.io, field: field, "cannot write '\(path)': it is a directory")
-            }
-            let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw KernelError(.io, field: field, "cannot write '\(path)': \(String(cString: strerror(errno)))")
-            }
-            return ByteSink(fd: fd, name: path, field: field, finalPath: nil, tempPath: nil, ownsDescriptor: true)
-        }
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[...$0]) } ?? ""
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temp = "\(dir).\(base).repay-\(getpid()).tmp"
-        let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw KernelError(.io, field: field, "cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        return ByteSink(fd: fd, name: path, field: field, finalPath: path, tempPath: temp, ownsDescriptor: true)
-    }
-
-    /// Appends bytes, writing them out when the buffer is large (a large array is written
-    /// directly, without a copy).
-    public func write(_ bytes: [UInt8]) throws(KernelError) {
-        if let failed { throw failed }
-        bytesWritten += bytes.count
-        if buffer.count + bytes.count < 1 << 20 {
-            buffer.append(contentsOf: bytes)
-            return
-        }
-        try flush()
-        if bytes.count >= 1 << 18 {
-            try writeAll(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
-        }
-    }
-
-    /// Writes out everything buffered.
-    public func flush() throws(KernelError) {
-        if let failed { throw failed }
-        guard !buffer.isEmpty else { return }
-        try writeAll(buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func writeAll(_ bytes: [UInt8]) throws(KernelError) {
-        var offset = 0
-        let total = bytes.count
-        while offset < total {
-            try waitUntilWritable()
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, total - offset) }
-            if n < 0 {
-                let code = errno
-                if code == EINTR {
-                    if let stop = shouldStop, stop() { throw fail(KernelError(.io, field: "", "interrupted")) }
-                    continue
-                }
-                let what: String
-                switch code {
-                case EPIPE: what = "the program reading it closed the pipe; the output is incomplete"
-                case ENOSPC: what = "no space left on the device"
-                case EDQUOT: what = "disk quota exceeded"
-                default: what = String(cString: strerror(code))
-                }
-                throw fail(KernelError(.io, field: field, "cannot write to \(fd == 1 && tempPath == nil && finalPath == nil ? name : "'\(name)'"): \(what)"))
-            }
-            offset += n
-        }
-        fileOffset += total
-        startWriteback()
-    }
-
-    /// For a file that `commit()` will fsync: asks the kernel to start writing to disk every
-    /// 16 MiB as the run goes, so the final fsync does not wait for the whole file (for a
-    /// 1 GB schedule that wait was over a second of an eight-second run).
-    private func startWriteback() {
-        guard tempPath != nil, fileOffset - writebackStarted >= 1 << 24, let syncFileRange else { return }
-        _ = syncFileRange(fd, Int64(writebackStarted), Int64(fileOffset - writebackStarted), 2 /* SYNC_FILE_RANGE_WRITE */)
-        writebackStarted = fileOffset
-    }
-
-    /// For a pipe, terminal or socket: waits (polling `shouldStop` every 50 ms) until a write
-    /// would not block, so a stop request is seen even when the reader on the other side stalls.
-    /// Regular files are always writable.
-    private func waitUntilWritable() throws(KernelError) {
-        guard let stop = shouldStop else { return }
-        if stop() { throw fail(KernelError(.io, field: "", "interrupted")) }
-        guard !isRegularFile else { return }
-        while true {
-            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let r = poll(&p, 1, 50)
-            if stop() { throw fail(KernelError(.io, field: "", "interrupted")) }
-            if r != 0 { return }  // ready, or an error that write(2) will report
-        }
-    }
-
-    private lazy var isRegularFile: Bool = {
-        var st = stat()
-        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-    }()
-
-    private func fail(_ e: KernelError) -> KernelError {
-        failed = e
-        return e
-    }
-
-    /// Flushes, syncs, closes, and renames the temporary file over the final path.
-    public func commit() throws(KernelError) {
-        try finishWriting()
-        try publish()
-    }
-
-    /// First half of `commit()`: everything that can fail for lack of space or an I/O error
-    /// (flush, fsync, close). After it, only the rename is left.
-    public func finishWriting() throws(KernelError) {
-        try flush()
-        guard !closed else { return }
-        guard tempPath != nil, let finalPath else {
-            if ownsDescriptor { close(fd) }
-            closed = true
-            return
-        }
-        if fsync(fd) != 0 && errno != EINVAL {
-            throw fail(KernelError(.io, field: field, "cannot write to '\(finalPath)': \(String(cString: strerror(errno)))"))
-        }
-        let rc = close(fd)
-        closed = true
-        if rc != 0 {
-            throw fail(KernelError(.io, field: field, "cannot write to '\(finalPath)': \(String(cString: strerror(errno)))"))
-        }
-    }
-
-    /// Second half of `commit()`: renames the finished temporary file over the final path.
-    public func publish() throws(KernelError) {
-        if !closed { try finishWriting() }
-        guard !finished else { return }
-        finished = true
-        guard let tempPath, let finalPath else { return }
-        if rename(tempPath, finalPath) != 0 {
-            let e = KernelError(.io, field: field, "cannot rename to '\(finalPath)': \(String(cString: strerror(errno)))")
-            unlink(tempPath)
-            throw e
-        }
-    }
-
-    /// Closes and removes the temporary file (a failed run leaves nothing behind).
-    public func discard() {
-        buffer.removeAll()
-        guard !finished else { return }
-        finished = true
-        if ownsDescriptor && !closed { close(fd) }
-        closed = true
-        if let tempPath { unlink(tempPath) }
-    }
-}
-
-/// Linux `sync_file_range(2)` (a GNU extension the Glibc module does not import), if present.
-private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
-private let syncFileRange: SyncFileRange? = {
-    guard let symbol = dlsym(nil, "sync_file_range") else { return nil }  // nil: RTLD_DEFAULT
-    return unsafeBitCast(symbol, to: SyncFileRange.self)
-}()
+// stop the pipeline; every output is a temporary file (or a buffer, for standard output),
+// removed on failure and put in place only after the whole input went through (ByteSink).
 
 /// Output format of `repay batch`.
 public enum BatchFormat: String, Sendable, CaseIterable {
@@ -296,6 +77,13 @@ public struct BatchRunner {
     /// The header of the `--errors` report.
     public static let errorsHeader = "row,line,id,column,message\n"
 
+    /// The signals that ask a run to stop and clean up (exit status 128 + the signal).
+    public static let stopSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Prefix text cells (ids, error messages) that a spreadsheet would run as a formula
+    /// with `'` (`CSVWriter.formulaSafe`). CSV outputs only.
+    public var excelSafe = false
+
     /// Called on the calling thread about every `progressInterval` seconds while the run goes on.
     public var progress: ((BatchProgress) -> Void)? = nil
     /// Seconds between two `progress` calls.
@@ -339,7 +127,7 @@ public struct BatchRunner {
             let outcome = try runUncommitted(input: input, outputs: outputs)
             // All outputs or none: finish (flush, fsync) every file before renaming any.
             for s in sinks { try s.finishWriting() }
-            for s in sinks { try s.publish() }
+            try ByteSink.publish(sinks)
             return outcome
         } catch {
             for s in sinks { s.discard() }
@@ -375,7 +163,7 @@ public struct BatchRunner {
         try outputs.errors?.write(Array(BatchRunner.errorsHeader.utf8))
 
         let plan = ChunkWork(columns: columns, format: format,
-                             wantSchedule: outputs.schedule != nil, wantErrors: outputs.errors != nil)
+                             wantSchedule: outputs.schedule != nil, wantErrors: outputs.errors != nil, excelSafe: excelSafe)
         // Start small (the first chunks are read before any output size is known), then size
         // chunks from the output bytes per row actually seen.
         let pipeline = Pipeline(window: window ?? (2 * jobs + 2), initialEstimate: max(1, chunkOutputBytes / 64))
@@ -439,6 +227,8 @@ struct ChunkWork: Sendable {
     let format: BatchFormat
     let wantSchedule: Bool
     let wantErrors: Bool
+    /// `BatchRunner.excelSafe`.
+    let excelSafe: Bool
 
     func compute(_ chunk: InputChunk, estimate: Int, buffers: [[UInt8]]) -> OutputChunk {
         var out = OutputChunk(primary: buffers[0], secondary: buffers[1], errors: buffers[2],
@@ -450,7 +240,7 @@ struct ChunkWork: Sendable {
             for (k, record) in chunk.records.enumerated() {
                 let ok = BatchFormatter.process(fields: record.fields, columns: columns,
                                                 schedule: &out.primary, summary: &out.secondary,
-                                                writeSchedule: wantSchedule)
+                                                writeSchedule: wantSchedule, excelSafe: excelSafe)
                 if !wantSchedule { out.primary.removeAll(keepingCapacity: true) }
                 if !ok {
                     out.failed += 1
@@ -467,7 +257,10 @@ struct ChunkWork: Sendable {
                 } catch {
                     out.failed += 1
                     JsonlFormatter.appendError(id: id, line: record.line, error, to: &out.primary)
-                    if wantErrors { BatchRunner.appendErrorLine(row: chunk.firstRow + k, line: record.line, id: id, error, to: &out.errors) }
+                    if wantErrors {
+                        BatchRunner.appendErrorLine(row: chunk.firstRow + k, line: record.line, id: id, error,
+                                                    excelSafe: excelSafe, to: &out.errors)
+                    }
                 }
             }
         }
@@ -486,23 +279,23 @@ struct ChunkWork: Sendable {
         } catch let e {
             error = e
         }
-        BatchRunner.appendErrorLine(row: row, line: record.line, id: id, error, to: &out)
+        BatchRunner.appendErrorLine(row: row, line: record.line, id: id, error, excelSafe: excelSafe, to: &out)
     }
 }
 
 extension BatchRunner {
     /// Appends one line of the error report: `row,line,id,column,message` (row: the 1-based data
-    /// row, header excluded; line: the physical line where the record starts).
-    public static func appendErrorLine(row: Int, line: Int, id: String, _ error: KernelError, to out: inout [UInt8]) {
+    /// row, header excluded; line: the physical line where the record starts). With
+    /// `excelSafe`, the text cells go through `CSVWriter.formulaSafe`.
+    public static func appendErrorLine(row: Int, line: Int, id: String, _ error: KernelError, excelSafe: Bool = false,
+                                       to out: inout [UInt8]) {
         out.append(contentsOf: String(row).utf8)
         out.append(44)
         out.append(contentsOf: String(line).utf8)
-        out.append(44)
-        CSVWriter.appendField(id, to: &out)
-        out.append(44)
-        CSVWriter.appendField(error.field, to: &out)
-        out.append(44)
-        CSVWriter.appendField(error.problem, to: &out)
+        for text in [id, error.field, error.problem] {
+            out.append(44)
+            CSVWriter.appendField(excelSafe ? CSVWriter.formulaSafe(text) : text, to: &out)
+        }
         out.append(10)
     }
 }
@@ -708,13 +501,13 @@ enum Threads {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    /// Starts a thread running `body`. SIGINT, SIGTERM and SIGPIPE are blocked in it, so that
-    /// those signals reach the calling (writer) thread and interrupt its blocking writes.
+    /// Starts a thread running `body`. The stop signals (SIGINT, SIGTERM, SIGHUP) and SIGPIPE
+    /// are blocked in it, so that those signals reach the calling (writer) thread and interrupt
+    /// its blocking reads and writes.
     static func spawn(_ body: @escaping @Sendable () -> Void) throws(KernelError) -> pthread_t {
         var block = sigset_t(), saved = sigset_t()
         sigemptyset(&block)
-        sigaddset(&block, SIGINT)
-        sigaddset(&block, SIGTERM)
+        for sig in BatchRunner.stopSignals { sigaddset(&block, sig) }
         sigaddset(&block, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &block, &saved)
         defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }

@@ -327,7 +327,7 @@ public final class CSVReader {
         while k < Swift.min(end, at + 4) {
             bytes += "\\x" + (buf[k] < 16 ? "0" : "") + String(buf[k], radix: 16, uppercase: true)
             k += 1
-            if k < end && (buf[k] < 0x80 || buf[k] >= 0xC0) { break }  // next character starts
+            if k < end && buf[k] < 0x80 { break }  // ASCII again
         }
         return CSVSyntaxError(line: lineOfByte, message: "not UTF-8 text (bytes \(bytes)); the input must be UTF-8: convert it first, e.g. iconv -f WINDOWS-1252 -t UTF-8 in.csv > in-utf8.csv")
     }
@@ -555,6 +555,17 @@ extension CSVReader: Sendable {}
 /// Note: a record consisting of a single empty field, written as an empty line, is read back
 /// by `CSVReader` as a blank line (no record). Write `""` for such a record if it matters.
 public enum CSVWriter {
+    /// `field` with a `'` in front when it starts with `=` `+` `-` `@`, TAB or CR: a spreadsheet
+    /// (Excel, LibreOffice) opening the CSV file would otherwise run it as a formula (CSV
+    /// injection), e.g. `=HYPERLINK(...)` in an id. The `'` makes the cell text; it is part of
+    /// the value for any other reader. Other fields are returned unchanged.
+    public static func formulaSafe(_ field: String) -> String {
+        switch field.utf8.first {
+        case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 0x09, CR: return "'" + field
+        default: return field
+        }
+    }
+
     /// Appends `field` to `out`, quoting (RFC 4180) only if it contains `,` `"` CR or LF.
     public static func appendField(_ field: String, to out: inout [UInt8]) {
         var field = field
