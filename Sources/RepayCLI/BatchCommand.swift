@@ -38,8 +38,9 @@ struct BatchCommand: ParsableCommand {
         run in that directory) and renamed into place, keeping the old file's mode,
         only when the run completes; if a rename fails, those already done are undone.
         Standard output (and a FIFO or device) is kept in a temporary file in $TMPDIR
-        and copied out at the end, so a file found unusable late leaves nothing there
-        either; --stream writes it as the run goes instead (partial output on failure).
+        and copied out at the end (redirected to a file with > or >>, it is written in
+        place and cut back on failure), so a file found unusable late leaves nothing
+        there either; --stream writes it as the run goes (partial output on failure).
         An output that is the input file, or two outputs naming one file (another
         spelling, a symlink, a hard link), is refused.
 

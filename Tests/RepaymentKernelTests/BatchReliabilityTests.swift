@@ -41,6 +41,26 @@ struct BatchReliabilityTests {
                      stderr: String(decoding: T.read(aux + "/err"), as: UTF8.self))
     }
 
+    /// Runs `repay` with standard output a pipe (the test reads it all), input from `stdin`.
+    func repayPiped(_ args: [String], stdin: [UInt8]) throws -> T.Run {
+        let aux = T.tempDir("piped")
+        defer { T.remove(aux) }
+        T.write(aux + "/in", stdin)
+        _ = FileManager.default.createFile(atPath: aux + "/err", contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: T.repayPath)
+        p.arguments = args
+        p.standardInput = FileHandle(forReadingAtPath: aux + "/in")
+        p.standardError = FileHandle(forWritingAtPath: aux + "/err")
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        try T.waitFor(p, timeout: 60)
+        return T.Run(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal, stdout: [UInt8](data),
+                     stderr: String(decoding: T.read(aux + "/err"), as: UTF8.self))
+    }
+
     // MARK: 1. the input is never overwritten
 
     @Test func inputIsNeverOverwritten() throws {
@@ -205,23 +225,39 @@ struct BatchReliabilityTests {
     @Test func standardOutputGetsNothingWhenTheFileIsFoundUnusableLate() throws {
         let data = T.mixedRows(loans: 2000)
         let input = Array((T.csvText(header: data.header, rows: data.rows) + "late,\"unterminated\n").utf8)
-        let held = try T.repay(["batch", "-", "--schedule", "-", "--quiet"], stdin: input)
+        // Standard output a pipe: buffered in $TMPDIR, copied out only at the end.
+        let held = try repayPiped(["batch", "-", "--schedule", "-", "--quiet"], stdin: input)
         #expect(held.status == 2)
         #expect(held.stdout.count == 0)  // a count: a failure must not print megabytes
         #expect(held.stderr.contains("unterminated quoted field"))
         #expect(held.stderr.hasSuffix("; no output file was written\n"), "\(held.stderr)")
-        let streamed = try T.repay(["batch", "-", "--schedule", "-", "--quiet", "--stream"], stdin: input)
+        let streamed = try repayPiped(["batch", "-", "--schedule", "-", "--quiet", "--stream"], stdin: input)
         #expect(streamed.status == 2)
         #expect(streamed.stdout.starts(with: Array(BatchFormatter.scheduleHeader.utf8)))
         #expect(streamed.stdout.count > 100_000)
         #expect(streamed.stderr.hasSuffix("; what --stream wrote so far is incomplete\n"), "\(streamed.stderr)")
+        // Standard output appended to a file (>>) is written in place and cut back on failure.
+        let dir = T.tempDir("stdout-file")
+        defer { T.remove(dir) }
+        T.write(dir + "/bad.csv", input)
+        T.write(dir + "/out.csv", Array("previous\n".utf8))
+        let appended = try repayRedirected(["batch", "-", "--schedule", "-", "--quiet"], stdin: dir + "/bad.csv",
+                                           stdoutAppend: dir + "/out.csv")
+        #expect(appended.status == 2)
+        #expect(T.read(dir + "/out.csv") == Array("previous\n".utf8))
         // A valid input gives the same bytes either way.
         let good = Array(T.csvText(header: data.header, rows: data.rows).utf8)
-        let a = try T.repay(["batch", "-", "--schedule", "-", "--quiet"], stdin: good)
-        let b = try T.repay(["batch", "-", "--schedule", "-", "--quiet", "--stream"], stdin: good)
+        let a = try repayPiped(["batch", "-", "--schedule", "-", "--quiet"], stdin: good)
+        let b = try repayPiped(["batch", "-", "--schedule", "-", "--quiet", "--stream"], stdin: good)
         #expect(a.status == 1 && b.status == 1)
         let same = a.stdout == b.stdout
         #expect(same)
+        T.write(dir + "/good.csv", good)
+        let written = try repayRedirected(["batch", "-", "--schedule", "-", "--quiet"], stdin: dir + "/good.csv",
+                                          stdoutAppend: dir + "/out.csv")
+        #expect(written.status == 1)
+        let inPlace = T.read(dir + "/out.csv") == Array("previous\n".utf8) + a.stdout
+        #expect(inPlace)
         #expect(a.stdout.count > 100_000)
     }
 

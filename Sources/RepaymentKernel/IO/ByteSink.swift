@@ -12,8 +12,10 @@ import Glibc
 //   previous file: if one rename fails, the ones already done are undone from those links.
 // * Standard output, a FIFO or a device is buffered in an unlinked temporary file in $TMPDIR
 //   and copied out after the renames (a failed copy undoes them too), so a file found unusable
-//   at row 900,000 leaves nothing on standard output either. `streaming` (`--stream`) writes
-//   such an output as the run goes instead; /dev/null is always written directly.
+//   at row 900,000 leaves nothing on standard output either. Standard output redirected to the
+//   end of a regular file (`>`, `>>`) is written in place instead and cut back to its old length
+//   on failure (no second copy of a large output). `streaming` (`--stream`) writes such an
+//   output as the run goes; /dev/null is always written directly.
 // * Leftovers of runs that were killed (SIGKILL leaves temporary files behind) are removed the
 //   next time a run writes into the same directory: the PID in their name is not alive.
 
@@ -33,6 +35,10 @@ public final class ByteSink {
         case spooled
         /// Written to the descriptor as the run goes (`streaming`, or /dev/null).
         case direct
+        /// Standard output (or /dev/stdout...) redirected to the end of a regular file (`>` or
+        /// `>>`): written in place, and cut back to its length at the start if the run fails.
+        /// It spares buffering a large output only to copy it to a file.
+        case rewindable
     }
 
     /// Where a sink is in its life.
@@ -63,6 +69,8 @@ public final class ByteSink {
     var backupByRename = false
     /// `finalPath` existed when publication began.
     var replacesFile = false
+    /// A rewindable sink: the length `destination` had at the start (where to cut it back).
+    var rewindOffset: off_t = 0
     /// True once publication started touching the final paths (the messages then say exactly
     /// which files changed).
     public private(set) var publicationStarted = false
@@ -150,11 +158,21 @@ public final class ByteSink {
                         ownsDestination: false)
     }
 
-    /// A sink for an existing descriptor: direct when streaming or /dev/null, else spooled.
+    /// A sink for an existing descriptor: direct when streaming or /dev/null, rewindable at the
+    /// end of a regular file, else spooled.
     private static func stream(to fd: Int32, name: String, field: String, owned: Bool, streaming: Bool) throws(KernelError) -> ByteSink {
         if streaming || OutputPath.isDevNull(fd) {
             return ByteSink(kind: .direct, fd: fd, destination: fd, name: name, field: field, finalPath: nil, tempPath: nil,
                             ownsDestination: owned)
+        }
+        var st = stat()
+        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+            && (fcntl(fd, F_GETFL) & O_APPEND != 0 || lseek(fd, 0, SEEK_CUR) == st.st_size) {
+            // Writing at the end: cutting back to this length on failure loses nothing else.
+            let sink = ByteSink(kind: .rewindable, fd: fd, destination: fd, name: name, field: field, finalPath: nil,
+                                tempPath: nil, ownsDestination: owned)
+            sink.rewindOffset = st.st_size
+            return sink
         }
         let dir = OutputPath.temporaryDirectory
         switch TempFiles.create(dir: dir, base: "spool", tag: TempFiles.spoolTag, mode: 0o600, read: true) {
@@ -197,7 +215,7 @@ public final class ByteSink {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws(KernelError) {
-        try writeLoop(to: fd, bytes, count: bytes.count, waiting: kind == .direct,
+        try writeLoop(to: fd, bytes, count: bytes.count, waiting: kind == .direct,  // (rewindable: a regular file)
                       errorFor: kind == .spooled ? spoolError : writeError)
         fileOffset += bytes.count
         startWriteback()
@@ -285,8 +303,8 @@ public final class ByteSink {
         switch kind {
         case .direct:
             if ownsDestination { close(destination) }
-        case .spooled:
-            break  // copied out by `publish`
+        case .spooled, .rewindable:
+            break  // copied out, or kept, by `publish`
         case .file:
             var st = stat()
             if let finalPath, stat(finalPath, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
@@ -312,13 +330,13 @@ public final class ByteSink {
         case .published, .discarded:
             return
         case .writing:
-            if kind != .direct { close(fd) }
+            rewind()
+            if kind != .direct && kind != .rewindable { close(fd) }
             if ownsDestination { close(destination) }
         case .finished:
-            if kind == .spooled {
-                close(fd)
-                if ownsDestination { close(destination) }
-            }
+            rewind()
+            if kind == .spooled { close(fd) }
+            if (kind == .spooled || kind == .rewindable) && ownsDestination { close(destination) }
         }
         state = .discarded
         if let tempPath { unlink(tempPath) }
@@ -326,12 +344,20 @@ public final class ByteSink {
         backupPath = nil
     }
 
+    /// A rewindable sink: cuts the file back to where the run found its end.
+    private func rewind() {
+        guard kind == .rewindable else { return }
+        _ = ftruncate(destination, rewindOffset)
+        _ = lseek(destination, rewindOffset, SEEK_SET)  // a shared offset (2>&1) must not leave a hole
+    }
+
     // MARK: - Publication
 
     /// Puts finished sinks in place, all or nothing as far as POSIX allows:
     /// 1. each file about to be replaced is kept as a hard link `.NAME.repay-old-PID-RANDOM`;
     /// 2. every temporary file is renamed over its path;
-    /// 3. buffered outputs (standard output, FIFOs, devices) are copied out;
+    /// 3. buffered outputs (standard output, FIFOs, devices) are copied out (standard output
+    ///    redirected to the end of a file was written in place, and is cut back on failure);
     /// 4. the links are removed and the directories fsynced.
     /// When a step fails, the renames already done are undone (previous files renamed back, new
     /// ones removed), the remaining temporary files are removed, and the error says exactly what
@@ -358,9 +384,13 @@ public final class ByteSink {
             do {
                 try s.copyOut()
             } catch {
-                for rest in sinks where rest.kind == .spooled { rest.discard() }
+                for rest in sinks where rest.kind == .spooled || rest.kind == .rewindable { rest.discard() }
                 throw KernelError(.io, field: error.field, "\(error.problem); \(undo(renamed))")
             }
+        }
+        for s in sinks where s.kind == .rewindable && s.state == .finished {
+            if s.ownsDestination { close(s.destination) }
+            s.state = .published
         }
         var dirs: Set<String> = []
         for s in renamed {
