@@ -49,8 +49,11 @@ import Glibc
         // Only at the very start: later BOMs (and a double BOM) are data.
         #expect(try csvFields("a\n\u{FEFF}b\n") == [["a"], ["\u{FEFF}b"]])
         #expect(try csvFields("\u{FEFF}\u{FEFF}a") == [["\u{FEFF}a"]])
-        // An incomplete BOM is data (decoded with replacement characters).
-        #expect(try csvReadAll([0xEF, 0xBB]).map(\.fields) == [["\u{FFFD}"]])
+        // An incomplete BOM is data, and not UTF-8: an error by default, U+FFFD when lenient.
+        #expect(csvErrorOf([0xEF, 0xBB])?.message.hasPrefix("not UTF-8 text (bytes \\xEF\\xBB)") == true)
+        let lenient = CSVReader(bytes: [0xEF, 0xBB])
+        lenient.requiresUTF8 = false
+        #expect(csvOutcome(lenient).records == [["\u{FFFD}"]])
     }
 
     @Test func blankLines() throws {
@@ -95,8 +98,11 @@ import Glibc
 
     @Test func unicode() throws {
         #expect(try csvFields("协商还款,é,😀\n\"协,商\",x") == [["协商还款", "é", "😀"], ["协,商", "x"]])
-        // Invalid UTF-8 is repaired with U+FFFD.
-        #expect(try csvReadAll([0x61, 0xFF, 0x2C, 0x62]).map(\.fields) == [["a\u{FFFD}", "b"]])
+        // Invalid UTF-8 is an error (SPEC §8); a lenient reader repairs it with U+FFFD.
+        #expect(csvErrorOf([0x61, 0xFF, 0x2C, 0x62])?.line == 1)
+        let lenient = CSVReader(bytes: [0x61, 0xFF, 0x2C, 0x62])
+        lenient.requiresUTF8 = false
+        #expect(csvOutcome(lenient).records == [["a\u{FFFD}", "b"]])
     }
 }
 

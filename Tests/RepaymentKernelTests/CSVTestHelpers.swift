@@ -48,6 +48,17 @@ func csvOutcome(_ reader: CSVReader) -> CSVOutcome {
     return o
 }
 
+/// Runs `body` with a reader over `bytes` in a temp file (removed again), `chunkSize` bytes per read.
+func csvWithFileReader<T>(_ bytes: [UInt8], chunkSize: Int, _ body: (CSVReader) throws -> T) rethrows -> T {
+    let path = csvTempPath("fd")
+    csvWriteFile(path, bytes)
+    let fd = open(path, O_RDONLY)
+    unlink(path)
+    precondition(fd >= 0)
+    defer { close(fd) }
+    return try body(CSVReader(fileDescriptor: fd, chunkSize: chunkSize))
+}
+
 /// Reads `bytes` through a temp file and the fd reader with the given chunk size.
 func csvOutcomeViaFD(_ bytes: [UInt8], chunkSize: Int) -> CSVOutcome {
     let path = csvTempPath("fd")
