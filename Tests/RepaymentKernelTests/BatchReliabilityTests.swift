@@ -289,7 +289,8 @@ struct BatchReliabilityTests {
         T.write(dir + "/in.csv", input)
         let run = try T.repay(["batch", dir + "/in.csv", "--schedule", dir + "/s.csv", "--summary", dir + "/m.csv"])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("input: line 5: not UTF-8 text (bytes \\xFF\\xFE); the input must be UTF-8"), "\(run.stderr)")
+        // The bytes quoted end with the first that cannot be UTF-8 (0xFF is no lead byte).
+        #expect(run.stderr.contains("input: line 5: not UTF-8 text (bytes \\xFF); the input must be UTF-8"), "\(run.stderr)")
         #expect(T.files(in: dir) == ["in.csv"])
     }
 
@@ -335,6 +336,29 @@ struct BatchReliabilityTests {
         // Numbers are untouched; only ids and messages change.
         #expect(safe.summary.dropFirst().map { Array($0[1...10]) } == plain.summary.dropFirst().map { Array($0[1...10]) })
         #expect(safe.summary.last?[11] == "rate: not a rate: '=1+1' (expected a plain decimal such as 0.144 or 14.4%)")
+    }
+
+    @Test func excelSafeCoversTheLedgerButNotJSONLines() throws {
+        // The ledger is a CSV output too: its ids get the '. JSON lines are not read by
+        // spreadsheets and keep the id as given; their --errors report is CSV again.
+        let text = "id,principal,rate,term,start,as_of,payments,installments\n"
+            + T.csvLine(["=p1", "10000", "12%", "12", "2024-01-01", "2024-06-15", "2024-02-01 888.49", "6"])
+            + T.csvLine(["-bad", "x", "12%", "12", "2024-01-01", "", "", ""])
+        let dir = T.tempDir("excel-ledger")
+        defer { T.remove(dir) }
+        T.write(dir + "/in.csv", Array(text.utf8))
+        let csv = try T.repay(["batch", dir + "/in.csv", "--summary", dir + "/m.csv", "--ledger", dir + "/l.csv",
+                               "--excel-safe", "--quiet"])
+        #expect(csv.status == 1)
+        let ledger = T.records(T.read(dir + "/l.csv")).dropFirst()
+        #expect(!ledger.isEmpty && ledger.allSatisfy { $0[0] == "'=p1" })
+        #expect(T.records(T.read(dir + "/m.csv")).dropFirst().map { $0[0] } == ["'=p1", "'-bad"])
+        let jsonl = try T.repay(["batch", dir + "/in.csv", "--format", "jsonl", "--output", dir + "/o.jsonl",
+                                 "--errors", dir + "/e.csv", "--excel-safe", "--quiet"])
+        #expect(jsonl.status == 1)
+        let lines = String(decoding: T.read(dir + "/o.jsonl"), as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].hasPrefix("{\"id\":\"=p1\"") && lines[1].hasPrefix("{\"id\":\"-bad\""))
+        #expect(T.records(T.read(dir + "/e.csv")).dropFirst().map { $0[2] } == ["'-bad"])
     }
 
     // MARK: 10. short error messages

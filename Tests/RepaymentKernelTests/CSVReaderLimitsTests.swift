@@ -1,4 +1,5 @@
 @testable import RepaymentKernel
+@testable import RepaymentBatch
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -80,6 +81,16 @@ func csvPipe(_ bytes: [UInt8], piece: Int) -> Int32 {
         #expect(e?.line == 6, "chunk \(chunkSize)")
         #expect(e?.message.contains("bytes \\xFF") == true)
         #expect(e?.message.contains("iconv") == true)
+        // The message too is the same however the input was cut: the bytes quoted stop at the
+        // first that cannot be UTF-8, so bytes read later never change it.
+        for tail: [UInt8] in [[0xFF, 0xFE, 0xFD], [0xE0, 0x80, 0x80], [0xF0, 0x9F, 0x41], [0xED, 0xA0, 0x80, 0x80]] {
+            let bytes = good + Array("4,x".utf8) + tail + Array("\n".utf8)
+            let inMemory = csvErrorOf(bytes)
+            #expect(inMemory != nil)
+            #expect(csvOutcomeViaFD(bytes, chunkSize: chunkSize).error == inMemory, "chunk \(chunkSize) \(tail)")
+        }
+        #expect(csvErrorOf(good + [0xE0, 0x80, 0x80])?.message.hasPrefix("not UTF-8 text (bytes \\xE0\\x80);") == true)
+        #expect(csvErrorOf(good + [0xF0, 0x9F, 0x98])?.message.hasPrefix("not UTF-8 text (bytes \\xF0\\x9F\\x98);") == true)
     }
 
     @Test func lenientReaderDecodesWithReplacementCharacters() throws {
@@ -217,5 +228,103 @@ func csvPipe(_ bytes: [UInt8], piece: Int) -> Int32 {
         h.write(Data("b,2\n".utf8))
         try h.close()
         #expect(csvOutcome(r).records == [["a", "1"], ["b", "2"]])
+    }
+}
+
+/// The batch path, `nextChunk(into:)`, has the same checks and the same resumable scanning as
+/// `next()`: it is what `repay batch` reads with (and `rk_run_csv`, in memory).
+@Suite struct CSVChunkPathChecks {
+    @Test(arguments: [1, 3, 64, 1 << 20])
+    func encodingAndLimitsAsInNext(chunkSize: Int) {
+        let inputs: [[UInt8]] = [
+            Array("id,x\nok,1\na".utf8) + [0xFF] + Array(",2\n".utf8),
+            Array("id,x\n1,\"multi\nline ".utf8) + [0xED, 0xA0, 0x80] + Array("\"\n".utf8),
+            Array("id,x\na,b\nc,01234567890\n".utf8),
+            Array("id\n\n0123456789,0123456789,0123456789,0123456789\n".utf8),
+            Array("id,x\n\"a\n\",\"0123\n456789\"\n".utf8),
+        ]
+        for bytes in inputs {
+            let reference = csvWithFileReader(bytes, chunkSize: chunkSize) { r in
+                r.maxFieldBytes = 10
+                r.maxRecordBytes = 40
+                return csvOutcome(r)
+            }
+            #expect(reference.error != nil)
+            for max in [1, 2, 4096] {
+                let got = csvWithFileReader(bytes, chunkSize: chunkSize) { r in
+                    r.maxFieldBytes = 10
+                    r.maxRecordBytes = 40
+                    return csvChunkOutcome(r, max: max)
+                }
+                #expect(csvFirstDifference(got, reference) == nil, "chunk \(chunkSize) max \(max) \(bytes)")
+            }
+        }
+    }
+
+    @Test func inMemoryChunksCheckUTF8() {
+        // rk_run_csv's path: the whole document is checked before the first record.
+        let r = CSVReader(bytes: Array("id\nok\n".utf8) + [0xC0, 0x80] + Array("\n".utf8))
+        var chunk = CSVChunk()
+        #expect(throws: CSVSyntaxError.self) { try r.nextChunk(into: &chunk, max: 10) }
+        do {
+            _ = try InMemoryBatch(Array("id,principal,rate,term,start\nx".utf8) + [0xFF] + Array(",1000,0.1,12,2024-01-01\n".utf8),
+                                  wantSchedule: true)
+            Issue.record("a document that is not UTF-8 was computed")
+        } catch {
+            #expect(error.code == .unusableFile)
+            #expect(error.description.hasPrefix("input: line 2: not UTF-8 text (bytes \\xFF)"), "\(error)")
+        }
+    }
+
+    @Test(arguments: [1, 5, 4096])
+    func recordsCutAcrossCallsAreResumedNotRescanned(piece: Int) {
+        // From a pipe in small pieces, nextChunk returns as soon as it has a record, often in
+        // the middle of the next one: that record is parked and resumed by the next call.
+        var text = "id,note,x\n"
+        for i in 0..<400 {
+            text += i % 7 == 0 ? "r\(i),\"multi\nline \"\"quoted\"\", \(i)\",\(i)\r\n" : "r\(i),plain \(i),\(i)\n"
+        }
+        text += "last," + String(repeating: "z", count: 300_000) + ",1\n"
+        let bytes = Array(text.utf8)
+        let reference = csvOutcome(CSVReader(bytes: bytes))
+        for max in [1, 3, 4096] {
+            let fd = csvPipe(bytes, piece: piece)
+            let r = CSVReader(fileDescriptor: fd, chunkSize: 4096)
+            let got = csvChunkOutcome(r, max: max)
+            close(fd)
+            #expect(csvFirstDifference(got, reference) == nil, "piece \(piece) max \(max)")
+            #expect(r.scannedBytes <= bytes.count + 2 * (bytes.count >> 10), "scanned \(r.scannedBytes) of \(bytes.count)")
+        }
+    }
+
+    @Test func callsOfEveryKindShareAParkedRecord() throws {
+        // A record parked by nextBatch is finished by nextChunk and the other way round.
+        var text = "a,b\n"
+        for i in 0..<300 { text += "\(i),\"\(String(repeating: "v", count: i % 50))\"\n" }
+        let bytes = Array(text.utf8)
+        let reference = csvOutcome(CSVReader(bytes: bytes))
+        let fd = csvPipe(bytes, piece: 3)
+        defer { close(fd) }
+        let r = CSVReader(fileDescriptor: fd, chunkSize: 16)
+        var got = CSVOutcome()
+        var chunk = CSVChunk()
+        var turn = 0
+        while true {
+            turn += 1
+            if turn % 2 == 0 {
+                let batch = try r.nextBatch(max: 2, waitForMax: false)
+                if batch.isEmpty { break }
+                got.records += batch.map(\.fields)
+                got.lines += batch.map(\.line)
+            } else {
+                try r.nextChunk(into: &chunk, max: 2, waitForMax: false)
+                if chunk.isEmpty { break }
+                for k in 0..<chunk.count {
+                    got.records.append(chunk.fields(k))
+                    got.lines.append(chunk.records[k].line)
+                }
+            }
+        }
+        #expect(csvFirstDifference(got, reference) == nil)
     }
 }

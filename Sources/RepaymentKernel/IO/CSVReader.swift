@@ -373,9 +373,9 @@ public final class CSVReader {
         switch UTF8Validation.validate(buf, from: validated, to: end) {
         case .valid(let upTo):
             validated = upTo
-            if eof && upTo < end { throw notUTF8(at: upTo) }
-        case .invalid(let at):
-            throw notUTF8(at: at)
+            if eof && upTo < end { throw notUTF8(at: upTo, length: end - upTo) }  // cut short by the end
+        case .invalid(let at, let length):
+            throw notUTF8(at: at, length: length)
         }
     }
 
@@ -386,8 +386,8 @@ public final class CSVReader {
         do { try checkUTF8() } catch { pendingError = error }
     }
 
-    /// The error for a byte sequence at `at` that is not UTF-8, naming its line.
-    private func notUTF8(at: Int) -> CSVSyntaxError {
+    /// The error for the `length` bytes at `at` that are not UTF-8, naming its line.
+    private func notUTF8(at: Int, length: Int) -> CSVSyntaxError {
         var lineOfByte = line
         var i = start
         while i < at {
@@ -395,11 +395,8 @@ public final class CSVReader {
             i += 1
         }
         var bytes = ""
-        var k = at
-        while k < Swift.min(end, at + 4) {
+        for k in at..<Swift.min(end, at + length) {
             bytes += "\\x" + (buf[k] < 16 ? "0" : "") + String(buf[k], radix: 16, uppercase: true)
-            k += 1
-            if k < end && buf[k] < 0x80 { break }  // ASCII again
         }
         return CSVSyntaxError(line: lineOfByte, message: "not UTF-8 text (bytes \(bytes)); the input must be UTF-8: convert it first, e.g. iconv -f WINDOWS-1252 -t UTF-8 in.csv > in-utf8.csv")
     }

@@ -12,8 +12,10 @@ enum UTF8Validation {
         /// Everything before `upTo` is valid UTF-8; `upTo..<to` (at most 3 bytes) is the start
         /// of a sequence that the next bytes may complete.
         case valid(upTo: Int)
-        /// The sequence starting at `at` is not UTF-8.
-        case invalid(at: Int)
+        /// The sequence starting at `at` is not UTF-8: `length` bytes from there, the last of
+        /// them the first byte that no UTF-8 text could have there (so the same bytes whatever
+        /// followed, and however the input was cut into chunks).
+        case invalid(at: Int, length: Int)
     }
 
     /// Checks `p[from..<to]`.
@@ -41,12 +43,12 @@ enum UTF8Validation {
             case 0xF0: count = 4; low = 0x90
             case 0xF1...0xF3: count = 4
             case 0xF4: count = 4; high = 0x8F
-            default: return .invalid(at: i)
+            default: return .invalid(at: i, length: 1)
             }
             for k in 1..<count {
                 if i + k >= to { return .valid(upTo: i) }  // cut by the end of the chunk
                 let b = p[i + k]
-                if k == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF) { return .invalid(at: i) }
+                if k == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF) { return .invalid(at: i, length: k + 1) }
             }
             i &+= count
         }
@@ -59,7 +61,7 @@ enum UTF8Validation {
         guard let base = bytes.baseAddress else { return nil }
         switch validate(base, from: 0, to: bytes.count) {
         case .valid(let upTo): return upTo == bytes.count ? nil : upTo
-        case .invalid(let at): return at
+        case .invalid(let at, _): return at
         }
     }
 }
