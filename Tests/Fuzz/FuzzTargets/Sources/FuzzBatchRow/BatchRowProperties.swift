@@ -72,17 +72,20 @@ enum BatchRowProperties {
             require(line[2] == String(result.schedule.count), "\(context): payments \(line[2])")
             require(line[3] == result.totalPayable.description, "\(context): total payable \(line[3])")
 
-            switch request {
-            case .loan(let terms):
-                Invariants.loan(result.schedule, principal: terms.principal, context)
-                require(result.totalInterest == result.totalPayable - terms.principal, "\(context): total interest")
-            case .prepaidLoan(let terms, _, _):
-                Invariants.loan(result.schedule, principal: terms.principal, context)
-            case .plan(let terms):
+            // BatchRequest is a struct since the Request/ split: a plan row has `plan` (its
+            // arrears given, or derived from its loan by `arrears()`), a loan row `loan`.
+            if let plan = request.plan {
                 do {
+                    var terms = plan.terms
+                    if let derived = try request.arrears() { terms.arrears = derived.arrears }
                     Invariants.plan(try NegotiatedPlan(terms), context)
                 } catch {
                     violated("\(context): the plan computed once and then failed: \(error)")
+                }
+            } else if let terms = request.loan {
+                Invariants.loan(result.schedule, principal: terms.principal, context)
+                if request.payments == nil {
+                    require(result.totalInterest == result.totalPayable - terms.principal, "\(context): total interest")
                 }
             }
         }
