@@ -42,8 +42,23 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
                  replay), the CSV of `repay ledger --format csv`: id,date,event,
                  installment,amount,penalty,interest,principal,credit,overdue,
                  balance,days_past_due, rows in input order.
-        A file is written to a temporary file beside it and renamed into place only
-        when the run completes; a failed or interrupted run leaves no output file.
+        All or nothing: a file is written to a temporary file beside it (a random
+        name .FILE.repay-tmp-PID-RANDOM, left by a killed run and removed by the next
+        run in that directory) and renamed into place, keeping the old file's mode,
+        only when the run completes; if a rename fails, those already done are undone.
+        Standard output (and a FIFO or device) is kept in a temporary file in $TMPDIR
+        and copied out at the end (redirected to a file with > or >>, it is written in
+        place and cut back on failure), so a file found unusable late leaves nothing
+        there either; --stream writes it as the run goes (partial output on failure).
+        An output that is the input file, or two outputs naming one file (another
+        spelling, a symlink, a hard link), is refused.
+
+        Limits: the input must be UTF-8; a cell may take 1 MiB, a record 16 MiB
+        (quotes included); a file over a limit is unusable (exit 2, naming the line).
+
+        Spreadsheets: a cell starting with = + - @ is run as a formula when a CSV
+        file is opened in Excel or LibreOffice, and ids come from the input. With
+        --excel-safe such id and message cells get a leading ' (kept as text).
 
         Rows are computed in parallel (--jobs, default every core) and written in
         input order: the output is the same byte for byte for every --jobs.
@@ -52,7 +67,9 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
 
         Exit status: 0 all rows ok, 1 some rows failed, 2 the file or the command
         line is unusable (then no output file is written), 3 reading or writing
-        failed (closed pipe, full disk), 130 interrupted (Ctrl-C), 143 terminated.
+        failed (an output that cannot be created, a closed pipe, a full disk, an
+        input that shrank while read), 130 interrupted (Ctrl-C, also a second one:
+        the run still cleans up), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
         """
     )
 
@@ -94,6 +111,12 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
     @Flag(help: "No progress and no final line on standard error.")
     var quiet = false
 
+    @Flag(help: "Write standard output (and a FIFO or device) as the run goes, not at the end: a failed run leaves partial output there.")
+    var stream = false
+
+    @Flag(help: "Prefix id and message cells starting with = + - @ TAB or CR with ' so spreadsheets do not run them as formulas (CSV outputs).")
+    var excelSafe = false
+
     func validate() throws {
         do {
             try check()
@@ -120,19 +143,11 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
             if output == nil { throw ValidationError("--format jsonl needs --output FILE (- for standard output)") }
         }
         let given = [("schedule", schedule), ("summary", summary), ("output", output), ("errors", errors), ("ledger", ledger)]
-            .compactMap { name, path in path.map { (name, $0) } }
-        for (i, a) in given.enumerated() {
-            // The same path twice is a mistake, except a device such as /dev/null.
-            var st = stat()
-            let isDevice = a.1 != "-" && stat(a.1, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
-            for b in given[(i + 1)...] where a.1 == b.1 && !isDevice {
-                throw ValidationError(a.1 == "-"
-                    ? "--\(a.0) and --\(b.0) cannot both be standard output; give one of them a file name"
-                    : "--\(a.0) and --\(b.0) name the same file '\(a.1)'")
-            }
-            if a.1 == input && input != "-" {
-                throw ValidationError("--\(a.0) would overwrite the input '\(input)'")
-            }
+            .compactMap { name, path in path.map { (option: name, path: $0) } }
+        // The input, or one file twice (by device and inode, so any spelling, symlink or hard
+        // link), is a mistake; a character device such as /dev/null may be named twice.
+        if let problem = OutputConflicts.problem(input: input, outputs: given) {
+            throw ValidationError(problem)
         }
         if let jobs, !(1...1024).contains(jobs) {
             throw ValidationError("--jobs must be 1 to 1024 (or leave it out to use every core)")
@@ -156,19 +171,20 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
 
         var outputs = BatchOutputs()
         do {
-            if let schedule { outputs.schedule = try ByteSink.open(path: schedule, field: "schedule") }
-            if let summary { outputs.summary = try ByteSink.open(path: summary, field: "summary") }
-            if let output { outputs.jsonl = try ByteSink.open(path: output, field: "output") }
-            if let errors { outputs.errors = try ByteSink.open(path: errors, field: "errors") }
-            if let ledger { outputs.ledger = try ByteSink.open(path: ledger, field: "ledger") }
+            if let schedule { outputs.schedule = try ByteSink.open(path: schedule, field: "schedule", streaming: stream) }
+            if let summary { outputs.summary = try ByteSink.open(path: summary, field: "summary", streaming: stream) }
+            if let output { outputs.jsonl = try ByteSink.open(path: output, field: "output", streaming: stream) }
+            if let errors { outputs.errors = try ByteSink.open(path: errors, field: "errors", streaming: stream) }
+            if let ledger { outputs.ledger = try ByteSink.open(path: ledger, field: "ledger", streaming: stream) }
         } catch {
             for s in outputs.all { s.discard() }
-            fail(error.description)
+            fail(error.description, code: 3)  // an output that cannot be written is an I/O failure
         }
 
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         var runner = BatchRunner(jobs: jobs ?? max(1, cores))
         runner.format = format
+        runner.excelSafe = excelSafe
         runner.shouldStop = { batchStopSignal.load(ordering: .relaxed) != 0 }
         // Progress only on a terminal, and not when an output is going to that same terminal.
         let outputOnTerminal = [schedule, summary, output, errors, ledger].contains("-") && isatty(1) == 1
@@ -187,13 +203,19 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
             throw ExitCode(outcome.failed > 0 ? 1 : 0)
         } catch let e as KernelError {
             display?.clear()
+            // Once publication started, the message says what became of each file.
+            let touched = outputs.all.contains { $0.publicationStarted }
+            var outcome = touched || !outputs.all.contains(where: \.isHeldBack) ? "" : "; no output file was written"
+            if outputs.all.contains(where: { !$0.isHeldBack && $0.name != "/dev/null" }) {
+                outcome += "; what --stream wrote so far is incomplete"
+            }
             let sig = batchStopSignal.load(ordering: .relaxed)
             if sig != 0 {
-                let name = sig == SIGINT ? "interrupted (SIGINT)" : sig == SIGTERM ? "terminated (SIGTERM)" : "stopped by signal \(sig)"
-                fail("\(name); no output file was written", code: 128 + sig)
+                let name = sig == SIGINT ? "interrupted (SIGINT)" : sig == SIGTERM ? "terminated (SIGTERM)"
+                    : sig == SIGHUP ? "hung up (SIGHUP)" : "stopped by signal \(sig)"
+                fail(touched ? "\(name): \(e.description)" : name + outcome, code: 128 + sig)
             }
-            fail(e.description + (outputs.all.contains { $0.tempPath != nil } ? "; no output file was written" : ""),
-                 code: e.code == .unusableFile ? 2 : 3)
+            fail(e.description + outcome, code: e.code == .unusableFile ? 2 : 3)
         }
     }
 
@@ -203,27 +225,26 @@ struct BatchCommand: ParsableCommand, HasHelpExamples {
     }
 }
 
-/// SIGINT and SIGTERM set `batchStopSignal`; the run then stops at its next check (within
-/// 50 ms, or at once when blocked in a write), removes its temporary files and exits 128+sig.
-/// No SA_RESTART, so a write blocked on a stalled pipe returns EINTR. A second signal while
-/// the first is being handled kills the process the default way.
+/// SIGINT, SIGTERM and SIGHUP set `batchStopSignal` (the first one received is kept); the run
+/// then stops at its next check (within 50 ms, or at once when blocked in a read or write),
+/// removes its temporary files and exits 128+sig. The handlers stay installed until the
+/// process exits, so a second Ctrl-C during the cleanup does not cut it short (SIGKILL does;
+/// the next run in that directory removes the leftovers). No SA_RESTART, so a write blocked on
+/// a stalled pipe returns EINTR.
 func installStopHandlers() {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { sig in
-        if batchStopSignal.exchange(sig, ordering: .relaxed) != 0 {
-            signal(sig, SIG_DFL)
-            raise(sig)
-        }
+        _ = batchStopSignal.compareExchange(expected: 0, desired: sig, ordering: .relaxed)
     }
-    sigemptyset(&action.sa_mask)
-    action.sa_flags = 0
-    sigaction(SIGINT, &action, nil)
-    sigaction(SIGTERM, &action, nil)
-    // A parent may have started us with these signals blocked; the writer thread takes them.
+    // While one handler runs the other stop signals wait, so the first one received decides
+    // the exit status even when several arrive at once.
     var set = sigset_t()
     sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
+    for sig in BatchRunner.stopSignals { sigaddset(&set, sig) }
+    action.sa_mask = set
+    action.sa_flags = 0
+    for sig in BatchRunner.stopSignals { sigaction(sig, &action, nil) }
+    // A parent may have started us with these signals blocked; the writer thread takes them.
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 

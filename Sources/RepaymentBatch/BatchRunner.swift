@@ -19,8 +19,8 @@ import RepaymentKernel
 //   whatever the loan terms (a 360-month loan writes 30 times the bytes of a 12-month one).
 //
 // Faults: a write error (closed pipe, full disk), a broken input or `shouldStop` (a signal)
-// stop the pipeline; every output written to a path is a temporary file, removed on failure
-// and renamed over the path only after the whole input went through.
+// stop the pipeline; every output is a temporary file (or a buffer, for standard output),
+// removed on failure and put in place only after the whole input went through (ByteSink).
 
 /// Output format of `repay batch`.
 public enum BatchFormat: String, Sendable, CaseIterable {
@@ -43,6 +43,13 @@ public struct BatchRunner {
 
     /// The header of the `--errors` report.
     public static let errorsHeader = "row,line,id,column,message\n"
+
+    /// The signals that ask a run to stop and clean up (exit status 128 + the signal).
+    public static let stopSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Prefix text cells (ids, error messages) that a spreadsheet would run as a formula
+    /// with `'` (`CSVWriter.formulaSafe`). CSV outputs only.
+    public var excelSafe = false
 
     /// Called on the calling thread about every `progressInterval` seconds while the run goes on.
     public var progress: ((BatchProgress) -> Void)? = nil
@@ -87,7 +94,7 @@ public struct BatchRunner {
             let outcome = try runUncommitted(input: input, outputs: outputs)
             // All outputs or none: finish (flush, fsync) every file before renaming any.
             for s in sinks { try s.finishWriting() }
-            for s in sinks { try s.publish() }
+            try ByteSink.publish(sinks)
             return outcome
         } catch {
             for s in sinks { s.discard() }
@@ -125,7 +132,8 @@ public struct BatchRunner {
 
         let plan = ChunkWork(columns: columns,
                              outputs: RowOutputs(jsonl: format == .jsonl, schedule: outputs.schedule != nil,
-                                                 summary: outputs.summary != nil, ledger: outputs.ledger != nil),
+                                                 summary: outputs.summary != nil, ledger: outputs.ledger != nil,
+                                                 excelSafe: excelSafe),
                              wantErrors: outputs.errors != nil)
         // Start small (the first chunks are read before any output size is known), then size
         // chunks from the output bytes per row actually seen.

@@ -22,7 +22,8 @@ struct ChunkWork: Sendable {
             if wantErrors {
                 var text: [UInt8] = []
                 BatchRunner.appendErrorLine(row: chunk.firstRow + k, line: line,
-                                            id: String(decoding: columns.id(of: row), as: UTF8.self), error, to: &text)
+                                            id: String(decoding: columns.id(of: row), as: UTF8.self), error,
+                                            excelSafe: outputs.excelSafe, to: &text)
                 out.errors.append(text)
             }
         }
@@ -34,17 +35,17 @@ struct ChunkWork: Sendable {
 
 extension BatchRunner {
     /// Appends one line of the error report: `row,line,id,column,message` (row: the 1-based data
-    /// row, header excluded; line: the physical line where the record starts).
-    public static func appendErrorLine(row: Int, line: Int, id: String, _ error: KernelError, to out: inout [UInt8]) {
+    /// row, header excluded; line: the physical line where the record starts). With
+    /// `excelSafe`, the text cells go through `CSVWriter.formulaSafe`.
+    public static func appendErrorLine(row: Int, line: Int, id: String, _ error: KernelError, excelSafe: Bool = false,
+                                       to out: inout [UInt8]) {
         out.append(contentsOf: String(row).utf8)
         out.append(44)
         out.append(contentsOf: String(line).utf8)
-        out.append(44)
-        CSVWriter.appendField(id, to: &out)
-        out.append(44)
-        CSVWriter.appendField(error.field, to: &out)
-        out.append(44)
-        CSVWriter.appendField(error.problem, to: &out)
+        for text in [id, error.field, error.problem] {
+            out.append(44)
+            CSVWriter.appendField(excelSafe ? CSVWriter.formulaSafe(text) : text, to: &out)
+        }
         out.append(10)
     }
 }

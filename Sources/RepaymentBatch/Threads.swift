@@ -17,13 +17,13 @@ enum Threads {
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
     }
 
-    /// Starts a thread running `body`. SIGINT, SIGTERM and SIGPIPE are blocked in it, so that
-    /// those signals reach the calling (writer) thread and interrupt its blocking writes.
+    /// Starts a thread running `body`. The stop signals (SIGINT, SIGTERM, SIGHUP) and SIGPIPE
+    /// are blocked in it, so that those signals reach the calling (writer) thread and interrupt
+    /// its blocking reads and writes.
     static func spawn(_ body: @escaping @Sendable () -> Void) throws(KernelError) -> pthread_t {
         var block = sigset_t(), saved = sigset_t()
         sigemptyset(&block)
-        sigaddset(&block, SIGINT)
-        sigaddset(&block, SIGTERM)
+        for sig in BatchRunner.stopSignals { sigaddset(&block, sig) }
         sigaddset(&block, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &block, &saved)
         defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }

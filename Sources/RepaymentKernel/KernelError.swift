@@ -40,7 +40,7 @@ public struct KernelError: Error, Sendable, Hashable, CustomStringConvertible {
     static func required(_ field: String) -> KernelError { KernelError(field: field, "required") }
 
     static func unknownValue(field: String, value: String, expected: [String]) -> KernelError {
-        KernelError(field: field, "unknown value '\(value)' (expected one of \(expected.joined(separator: ", ")))")
+        KernelError(field: field, "unknown value \(KernelError.quoted(value)) (expected one of \(expected.joined(separator: ", ")))")
     }
 
     /// A failed self-check of the kernel (code `.internalFailure`, no field):

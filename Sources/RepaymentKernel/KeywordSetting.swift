@@ -15,7 +15,7 @@ extension KeywordSetting {
     /// Parses a keyword; an unknown one is an error naming `field` and listing the keywords.
     public init(parsing text: String, field: String = Self.fieldName) throws(KernelError) {
         guard let value = Self(rawValue: text) else {
-            throw KernelError.unknownValue(field: field, value: CellExcerpt.of(text), expected: Self.allCases.map(\.rawValue))
+            throw KernelError.unknownValue(field: field, value: text, expected: Self.allCases.map(\.rawValue))
         }
         self = value
     }

@@ -215,3 +215,118 @@ final class StopAfter: @unchecked Sendable {
     func tick() { lock.withLock { left -= 1 } }
     var stop: Bool { lock.withLock { left <= 0 } }
 }
+
+/// The outputs' temporary files and the guard against overwriting, in-process.
+@Suite struct BatchOutputFileTests {
+    typealias T = BatchTestSupport
+
+    @Test func temporaryFileHasARandomNameBesideTheTarget() throws {
+        let dir = T.tempDir("names")
+        defer { T.remove(dir) }
+        let a = try ByteSink.open(path: dir + "/s.csv", field: "schedule")
+        let b = try ByteSink.open(path: dir + "/s.csv", field: "schedule")
+        defer { a.discard(); b.discard() }
+        let names = [a, b].map { ($0.tempPath! as NSString).lastPathComponent }
+        for name in names {
+            let prefix = ".s.csv.repay-tmp-\(getpid())-"
+            #expect(name.hasPrefix(prefix), "\(name)")
+            let random = name.dropFirst(prefix.count)
+            #expect(random.count == 10 && random.allSatisfy { $0.isLowercase || $0.isNumber }, "\(name)")
+            #expect(TempFiles.pid(inName: name) == getpid())
+        }
+        #expect(names[0] != names[1])
+        #expect(T.files(in: dir).count == 2)
+    }
+
+    @Test func plantedSymlinkIsNeverFollowed() throws {
+        // Someone who guesses the next name plants a symlink to a victim there: the exclusive,
+        // no-follow open refuses it and the next random name is used.
+        let dir = T.tempDir("plant") + "/"
+        defer { T.remove(dir) }
+        T.write(dir + "victim", Array("precious\n".utf8))
+        let planted = dir + TempFiles.name(base: "s.csv", tag: TempFiles.tempTag, suffix: "aaaaaaaaaa")
+        #expect(symlink(dir + "victim", planted) == 0)
+        var suffixes = ["aaaaaaaaaa", "bbbbbbbbbb"]
+        let created = TempFiles.create(dir: dir, base: "s.csv", tag: TempFiles.tempTag, mode: 0o666) { suffixes.removeFirst() }
+        let (fd, path) = try created.get()
+        #expect(path == dir + TempFiles.name(base: "s.csv", tag: TempFiles.tempTag, suffix: "bbbbbbbbbb"))
+        #expect(Glibc.write(fd, "new", 3) == 3)
+        close(fd)
+        #expect(T.read(dir + "victim") == Array("precious\n".utf8))
+        // Only symlinks and directories are left when every name is taken: the error is EEXIST.
+        let taken = TempFiles.create(dir: dir, base: "s.csv", tag: TempFiles.tempTag, mode: 0o666) { "aaaaaaaaaa" }
+        #expect(throws: Int32Error(EEXIST)) { try taken.get() }
+    }
+
+    @Test func temporaryFileNamesAreRecognized() {
+        #expect(TempFiles.pid(inName: ".s.csv.repay-tmp-123-abcdefghij") == 123)
+        #expect(TempFiles.pid(inName: ".a.b.repay-old-9-0123456789") == 9)
+        #expect(TempFiles.pid(inName: ".s.csv.repay-77.tmp") == 77)        // earlier versions
+        #expect(TempFiles.pid(inName: ".s.csv.repay-tmp-123-abcdefghi") == nil)   // 9 random characters
+        #expect(TempFiles.pid(inName: ".s.csv.repay-tmp-123-ABCDEFGHIJ") == nil)
+        #expect(TempFiles.pid(inName: ".s.csv.repay-spool-123-abcdefghij") == nil)  // unlinked at once
+        #expect(TempFiles.pid(inName: "s.csv.repay-tmp-123-abcdefghij") == nil)
+        #expect(TempFiles.pid(inName: ".s.csv.repay-tmp--abcdefghij") == nil)
+        #expect(TempFiles.pid(inName: ".s.csv.repay-tmp-99999999999-abcdefghij") == nil)  // not a PID
+        let long = String(repeating: "长", count: 200)  // 600 bytes: the name part is cut
+        let name = TempFiles.name(base: long, tag: TempFiles.tempTag, pid: 42, suffix: "abcdefghij")
+        #expect(name.utf8.count < 200)
+        #expect(TempFiles.pid(inName: name) == 42)
+    }
+
+    @Test func outputConflictsCompareFilesNotStrings() throws {
+        let dir = T.tempDir("conflicts")
+        defer { T.remove(dir) }
+        T.write(dir + "/in.csv", Array("id\n".utf8))
+        #expect(symlink(dir + "/in.csv", dir + "/l.csv") == 0)
+        #expect(OutputConflicts.problem(input: dir + "/in.csv", outputs: [("summary", dir + "/x.csv"), ("schedule", dir + "/y.csv")]) == nil)
+        #expect(OutputConflicts.problem(input: dir + "/in.csv", outputs: [("summary", dir + "/l.csv")])?.contains("would overwrite the input") == true)
+        #expect(OutputConflicts.problem(input: dir + "/in.csv", outputs: [("summary", dir + "/x.csv"), ("errors", dir + "/../" + (dir as NSString).lastPathComponent + "/x.csv")])?
+            .contains("--summary '\(dir)/x.csv' and --errors") == true)
+        #expect(OutputConflicts.problem(input: dir + "/in.csv", outputs: [("summary", "-"), ("errors", "-")]) ==
+            "--summary and --errors cannot both be standard output; give one of them a file name")
+        #expect(OutputConflicts.problem(input: dir + "/in.csv", outputs: [("summary", "/dev/null"), ("errors", "/dev/null")]) == nil)
+        // A missing input is for the run to report ("cannot read", before any output exists).
+        #expect(OutputConflicts.problem(input: dir + "/nope.csv", outputs: [("summary", dir + "/nope.csv")]) == nil)
+    }
+
+    @Test func inputThatShrinksWhileReadIsAnIOError() throws {
+        // The reader notes the size when it is made; the file is cut before the run reads it.
+        let data = BatchTestSupport.mixedRows(loans: 300)
+        let dir = T.tempDir("shrink")
+        defer { T.remove(dir) }
+        T.write(dir + "/in.csv", Array(BatchTestSupport.csvText(header: data.header, rows: data.rows).utf8))
+        let fd = open(dir + "/in.csv", O_RDONLY)
+        defer { close(fd) }
+        let reader = CSVReader(fileDescriptor: fd, chunkSize: 4096)
+        #expect(truncate(dir + "/in.csv", 20_000) == 0)
+        let outputs = BatchOutputs(summary: try ByteSink.open(path: dir + "/m.csv", field: "summary"))
+        do {
+            _ = try BatchRunner(jobs: 2).run(input: reader, outputs: outputs)
+            Issue.record("the shrunk input was not reported")
+        } catch {
+            #expect(error.code == .io)
+            #expect(error.description.hasPrefix("input: line "))
+            #expect(error.description.contains("the input file shrank while it was being read"), "\(error)")
+        }
+        #expect(T.files(in: dir) == ["in.csv"])
+    }
+
+    @Test func quotedValuesAreShortAndEscaped() {
+        #expect(KernelError.quoted("10.001") == "'10.001'")
+        #expect(KernelError.quoted("协商还款 é") == "'协商还款 é'")
+        #expect(KernelError.quoted("a\u{0}b\tc\u{7F}\u{85}") == "'a\\x00b\\x09c\\x7F\\x85'")
+        #expect(KernelError.quoted("x\u{202E}y\u{2028}") == "'x\\u{202E}y\\u{2028}'")
+        #expect(KernelError.quoted(String(repeating: "9", count: 40)) == "'" + String(repeating: "9", count: 40) + "'")
+        #expect(KernelError.quoted(String(repeating: "9", count: 41)) == "'" + String(repeating: "9", count: 40) + "…' (41 bytes)")
+        #expect(KernelError.quoted(String(repeating: "长", count: 10_000_000 / 3)).hasSuffix("…' (9999999 bytes)"))
+        // Parse errors of the kernel quote through it.
+        let long = "1" + String(repeating: "x", count: 100_000)
+        do {
+            _ = try Money(parsing: long, scale: 2, field: "principal")
+            Issue.record("no error")
+        } catch {
+            #expect(error.description == "principal: not a decimal amount: '1" + String(repeating: "x", count: 39) + "…' (100001 bytes)")
+        }
+    }
+}

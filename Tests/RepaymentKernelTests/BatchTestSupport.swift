@@ -174,6 +174,42 @@ enum BatchTestSupport {
         return true
     }
 
+    /// A `repay` process whose standard input is a pipe the test feeds piece by piece, so a run
+    /// can be held mid-way (its temporary files exist) while the test changes the world.
+    /// Standard output and error go to files in `aux`.
+    final class FedRun {
+        let process = Process()
+        let input = Pipe()
+        let outPath: String, errPath: String
+
+        init(_ args: [String], aux: String) throws {
+            outPath = aux + "/fed-out"
+            errPath = aux + "/fed-err"
+            _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+            process.executableURL = URL(fileURLWithPath: repayPath)
+            process.arguments = args
+            process.standardInput = input
+            process.standardOutput = FileHandle(forWritingAtPath: outPath)
+            process.standardError = FileHandle(forWritingAtPath: errPath)
+            try process.run()
+        }
+
+        func send(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+
+        /// Closes the input and waits for the end.
+        func finish(timeout: Double = 60) throws -> Run {
+            try input.fileHandleForWriting.close()
+            try waitFor(process, timeout: timeout)
+            return result
+        }
+
+        var result: Run {
+            Run(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+                stdout: read(outPath), stderr: String(decoding: read(errPath), as: UTF8.self))
+        }
+    }
+
     /// Parses CSV bytes into records.
     static func records(_ bytes: [UInt8]) -> [[String]] {
         let r = CSVReader(bytes: bytes)

@@ -49,8 +49,11 @@ import Glibc
         // Only at the very start: later BOMs (and a double BOM) are data.
         #expect(try csvFields("a\n\u{FEFF}b\n") == [["a"], ["\u{FEFF}b"]])
         #expect(try csvFields("\u{FEFF}\u{FEFF}a") == [["\u{FEFF}a"]])
-        // An incomplete BOM is data (decoded with replacement characters).
-        #expect(try csvReadAll([0xEF, 0xBB]).map(\.fields) == [["\u{FFFD}"]])
+        // An incomplete BOM is data, and not UTF-8: an error by default, U+FFFD when lenient.
+        #expect(csvErrorOf([0xEF, 0xBB])?.message.hasPrefix("not UTF-8 text (bytes \\xEF\\xBB)") == true)
+        let lenient = CSVReader(bytes: [0xEF, 0xBB])
+        lenient.requiresUTF8 = false
+        #expect(csvOutcome(lenient).records == [["\u{FFFD}"]])
     }
 
     @Test func blankLines() throws {
@@ -95,8 +98,11 @@ import Glibc
 
     @Test func unicode() throws {
         #expect(try csvFields("协商还款,é,😀\n\"协,商\",x") == [["协商还款", "é", "😀"], ["协,商", "x"]])
-        // Invalid UTF-8 is repaired with U+FFFD.
-        #expect(try csvReadAll([0x61, 0xFF, 0x2C, 0x62]).map(\.fields) == [["a\u{FFFD}", "b"]])
+        // Invalid UTF-8 is an error (SPEC §8); a lenient reader repairs it with U+FFFD.
+        #expect(csvErrorOf([0x61, 0xFF, 0x2C, 0x62])?.line == 1)
+        let lenient = CSVReader(bytes: [0x61, 0xFF, 0x2C, 0x62])
+        lenient.requiresUTF8 = false
+        #expect(csvOutcome(lenient).records == [["a\u{FFFD}", "b"]])
     }
 }
 
@@ -329,8 +335,8 @@ let csvTrickyInputs: [String] = [
 }
 
 /// `nextChunk(into:)` (cells as bytes) reads what `next()` reads, also when a record is cut by
-/// the end of the buffer (the chunk drops the partial record and rescans it) and when an error
-/// ends the input.
+/// the end of the buffer (the scanner resumes it; a record still incomplete when the call
+/// returns is parked in the reader) and when an error ends the input.
 @Suite struct CSVChunkReading {
     /// The whole input through nextChunk with `max` records per chunk, via a file read `chunkSize` bytes at a time.
     static func outcome(_ bytes: [UInt8], chunkSize: Int, max: Int) -> CSVOutcome {
@@ -340,20 +346,7 @@ let csvTrickyInputs: [String] = [
         let fd = open(path, O_RDONLY)
         precondition(fd >= 0)
         defer { close(fd) }
-        let reader = CSVReader(fileDescriptor: fd, chunkSize: chunkSize)
-        var o = CSVOutcome()
-        var chunk = CSVChunk()
-        do {
-            while true {
-                try reader.nextChunk(into: &chunk, max: max, waitForMax: max % 2 == 0)
-                if chunk.isEmpty { break }
-                for k in 0..<chunk.count {
-                    o.records.append(chunk.fields(k))
-                    o.lines.append(chunk.records[k].line)
-                }
-            }
-        } catch { o.error = error }
-        return o
+        return csvChunkOutcome(CSVReader(fileDescriptor: fd, chunkSize: chunkSize), max: max, waitForMax: max % 2 == 0)
     }
 
     @Test(arguments: [1, 2, 3, 7, 64, 1 << 20])

@@ -48,6 +48,34 @@ func csvOutcome(_ reader: CSVReader) -> CSVOutcome {
     return o
 }
 
+/// Every record through `nextChunk`, `max` per chunk (by default returning early, as batch does).
+func csvChunkOutcome(_ reader: CSVReader, max: Int, waitForMax: Bool = false) -> CSVOutcome {
+    var o = CSVOutcome()
+    var chunk = CSVChunk()
+    do {
+        while true {
+            try reader.nextChunk(into: &chunk, max: max, waitForMax: waitForMax)
+            if chunk.isEmpty { break }
+            for k in 0..<chunk.count {
+                o.records.append(chunk.fields(k))
+                o.lines.append(chunk.records[k].line)
+            }
+        }
+    } catch { o.error = error }
+    return o
+}
+
+/// Runs `body` with a reader over `bytes` in a temp file (removed again), `chunkSize` bytes per read.
+func csvWithFileReader<T>(_ bytes: [UInt8], chunkSize: Int, _ body: (CSVReader) throws -> T) rethrows -> T {
+    let path = csvTempPath("fd")
+    csvWriteFile(path, bytes)
+    let fd = open(path, O_RDONLY)
+    unlink(path)
+    precondition(fd >= 0)
+    defer { close(fd) }
+    return try body(CSVReader(fileDescriptor: fd, chunkSize: chunkSize))
+}
+
 /// Reads `bytes` through a temp file and the fd reader with the given chunk size.
 func csvOutcomeViaFD(_ bytes: [UInt8], chunkSize: Int) -> CSVOutcome {
     let path = csvTempPath("fd")

@@ -578,8 +578,9 @@ int rk_ledger_amount_int64(const rk_result *res, size_t i, int column, int64_t *
  * `repay batch --schedule S --summary M` would write.
  *
  * csv/csv_len: the document (need not be NUL-terminated; may contain a BOM,
- *   CRLF line ends, blank lines). Invalid UTF-8 is read as U+FFFD, exactly
- *   as `repay batch` reads it.
+ *   CRLF line ends, blank lines). It must be UTF-8, a cell at most 1 MiB and
+ *   a record at most 16 MiB, exactly as `repay batch` reads it: otherwise the
+ *   document is unusable (RK_FORMAT, the message names the line).
  * schedule, summary: when not NULL, receive a new NUL-terminated string
  *   (the schedule CSV and the summary CSV, header included) that the caller
  *   releases with rk_free(); *_len (when not NULL) receive their lengths.
@@ -589,7 +590,8 @@ int rk_ledger_amount_int64(const rk_result *res, size_t i, int column, int64_t *
  * Returns RK_OK when every row was computed; RK_PARTIAL when the outputs are
  *   complete but some rows have status=error (`repay batch` exits 1);
  *   RK_FORMAT when the document is unusable (no header, no id column, an
- *   unknown, duplicate or empty column name, broken quoting; `repay batch`
+ *   unknown, duplicate or empty column name, broken quoting, not UTF-8, a
+ *   cell or record over its limit; `repay batch`
  *   exits 2): then *schedule and *summary are set to NULL;
  *   RK_MISUSE when csv is NULL and csv_len > 0; RK_NOMEM.
  */

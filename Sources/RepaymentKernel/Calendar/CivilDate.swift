@@ -49,11 +49,11 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         guard u.count == 10, u[4] == 45, u[7] == 45,
               let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3),
               let m0 = digit(5), let m1 = digit(6), let d0 = digit(8), let d1 = digit(9) else {
-            throw KernelError(field: field, "not a date (expected YYYY-MM-DD): '\(text)'")
+            throw KernelError(field: field, "not a date (expected YYYY-MM-DD): \(KernelError.quoted(text))")
         }
         let y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1
         guard (1...9999).contains(y), (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(year: y, month: m) else {
-            throw KernelError(field: field, "no such date: '\(text)'")
+            throw KernelError(field: field, "no such date: \(KernelError.quoted(text))")
         }
         self.init(unchecked: y, m, d)
     }

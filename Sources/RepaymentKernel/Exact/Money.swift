@@ -53,11 +53,11 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
                               "too large: \(intDigits) digits before the decimal point (at most \(InputLimits.amountDigits))")
         }
         guard fracPart.count <= scale else {
-            throw KernelError(field: field, "more than \(scale) decimals: '\(s)'")
+            throw KernelError(field: field, "more than \(scale) decimals: \(KernelError.quoted(s))")
         }
         let digits = Substring(intPart) + Substring(fracPart) + String(repeating: "0", count: scale - fracPart.count)
         guard let v = WideInteger(digits: Substring(digits).utf8) else {
-            throw KernelError(field: field, "not a decimal amount: '\(s)'")
+            throw KernelError(field: field, "not a decimal amount: \(KernelError.quoted(s))")
         }
         self.init(units: v, scale: scale)
     }
@@ -219,22 +219,22 @@ enum DecimalText {
     static func split(_ s: Substring, field: String, what: String) throws(KernelError) -> (Substring.UTF8View.SubSequence, Substring.UTF8View.SubSequence) {
         let u = s.utf8
         if u.first == 45, u.count > 1, u.dropFirst().allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 37 }) {
-            throw KernelError(field: field, "must not be negative: '\(s)'")
+            throw KernelError(field: field, "must not be negative: \(KernelError.quoted(s))")
         }
         var dot: Substring.UTF8View.Index? = nil
         for i in u.indices {
             let c = u[i]
             if c == 46 {
-                if dot != nil { throw KernelError(field: field, "\(what): '\(s)'") }
+                if dot != nil { throw KernelError(field: field, "\(what): \(KernelError.quoted(s))") }
                 dot = i
             } else if c < 48 || c > 57 {
-                throw KernelError(field: field, "\(what): '\(s)'")
+                throw KernelError(field: field, "\(what): \(KernelError.quoted(s))")
             }
         }
         let intPart = u[u.startIndex..<(dot ?? u.endIndex)]
         let fracPart = dot.map { u[u.index(after: $0)...] } ?? u[u.endIndex...]
         guard !intPart.isEmpty, dot == nil || !fracPart.isEmpty else {
-            throw KernelError(field: field, "\(what): '\(s)'")
+            throw KernelError(field: field, "\(what): \(KernelError.quoted(s))")
         }
         return (intPart, fracPart)
     }

@@ -33,12 +33,12 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
         var s = Substring(text)
         var percent = false
         if s.utf8.last == 37 { percent = true; s = Substring(s.utf8.dropLast()) }
-        if s.utf8.first == 45 { throw KernelError(field: field, "must not be negative: '\(text)'") }
+        if s.utf8.first == 45 { throw KernelError(field: field, "must not be negative: \(KernelError.quoted(text))") }
         let intPart: Substring.UTF8View.SubSequence, fracPart: Substring.UTF8View.SubSequence
         do {
             (intPart, fracPart) = try DecimalText.split(s, field: field, what: "not a rate")
         } catch {
-            throw KernelError(field: field, "not a rate: '\(CellExcerpt.of(text))' (expected a plain decimal such as 0.144 or 14.4%)")
+            throw KernelError(field: field, "not a rate: \(KernelError.quoted(text)) (expected a plain decimal such as 0.144 or 14.4%)")
         }
         guard fracPart.count <= InputLimits.rateDecimals else {
             throw KernelError(.outOfRange, field: field,
@@ -50,7 +50,7 @@ public struct Rate: Sendable, Hashable, CustomStringConvertible {
                               "too large: \(intDigits) digits before the decimal point (at most \(InputLimits.rateIntegerDigits))")
         }
         guard let num = WideInteger(digits: (Substring(intPart) + Substring(fracPart)).utf8) else {
-            throw KernelError(field: field, "not a rate: '\(text)'")
+            throw KernelError(field: field, "not a rate: \(KernelError.quoted(text))")
         }
         self.init(numerator: num, denominator: .powerOfTen(fracPart.count + (percent ? 2 : 0)))
     }

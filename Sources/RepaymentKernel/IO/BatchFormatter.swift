@@ -206,27 +206,30 @@ public enum BatchFormatter {
         return true
     }
 
-    /// Appends the summary line of a failed row: `id,error,` then empty cells, the message last.
-    public static func appendError(id: String, _ error: KernelError, to out: inout [UInt8]) {
+    /// Appends the summary line of a failed row: `id,error,` then empty cells, the message last
+    /// (through `CSVWriter.formulaSafe` with `excelSafe`; the id is written as given).
+    public static func appendError(id: String, _ error: KernelError, excelSafe: Bool = false, to out: inout [UInt8]) {
         CSVWriter.appendField(id, to: &out)
         out.append(contentsOf: ",error,,,,,,,,,,".utf8)
-        CSVWriter.appendField(error.description, to: &out)
+        CSVWriter.appendField(excelSafe ? CSVWriter.formulaSafe(error.description) : error.description, to: &out)
         out.append(10)
     }
 
     /// Computes one data row and appends its outputs; false when the row failed.
-    /// With `writeSchedule` false the schedule lines are not formatted at all.
+    /// With `writeSchedule` false the schedule lines are not formatted at all. With `excelSafe`
+    /// the id and the error message go through `CSVWriter.formulaSafe`.
     @discardableResult
     public static func process(fields: [String], columns: BatchColumns, schedule: inout [UInt8], summary: inout [UInt8],
-                               writeSchedule: Bool = true) -> Bool {
-        let id = columns.id(of: fields)
+                               writeSchedule: Bool = true, excelSafe: Bool = false) -> Bool {
+        let given = columns.id(of: fields)
+        let id = excelSafe ? CSVWriter.formulaSafe(given) : given
         do {
             let result = try BatchResult(columns.request(from: fields))
             if writeSchedule { appendSchedule(id: id, result.schedule, to: &schedule) }
             appendSummary(id: id, result, to: &summary)
             return true
         } catch {
-            appendError(id: id, error, to: &summary)
+            appendError(id: id, error, excelSafe: excelSafe, to: &summary)
             return false
         }
     }

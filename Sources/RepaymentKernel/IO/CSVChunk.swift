@@ -60,6 +60,19 @@ public struct CSVChunk: Sendable {
         }
     }
 
+    /// Moves the record begun last, with its cells, to the end of `other` (the reader parks a
+    /// record still incomplete there between two calls).
+    mutating func moveLastRecord(to other: inout CSVChunk) {
+        guard let r = records.last else { return }
+        other.beginRecord(line: r.line)
+        bytes.withUnsafeBufferPointer { b in
+            for s in spans[r.firstCell..<(r.firstCell + r.cellCount)] {
+                other.appendCell(UnsafeBufferPointer(rebasing: b[s.start..<(s.start + s.count)]))
+            }
+        }
+        dropLastRecord()
+    }
+
     /// Empties the chunk, keeping its capacity.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

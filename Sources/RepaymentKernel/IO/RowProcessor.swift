@@ -8,13 +8,18 @@ public struct RowOutputs: Sendable, Hashable {
     public var summary = false
     /// The ledger CSV of plan rows with payments (`--ledger`).
     public var ledger = false
+    /// Ids and error messages in the CSV outputs that a spreadsheet would run as a formula get
+    /// a leading `'` (`CSVWriter.formulaSafe`, `--excel-safe`); JSON lines are left as they are.
+    public var excelSafe = false
 
     /// Outputs as given.
-    public init(jsonl: Bool = false, schedule: Bool = false, summary: Bool = false, ledger: Bool = false) {
+    public init(jsonl: Bool = false, schedule: Bool = false, summary: Bool = false, ledger: Bool = false,
+                excelSafe: Bool = false) {
         self.jsonl = jsonl
         self.schedule = schedule
         self.summary = summary
         self.ledger = ledger
+        self.excelSafe = excelSafe
     }
 }
 
@@ -50,6 +55,7 @@ public struct RowProcessor {
     public let outputs: RowOutputs
     private var request = BatchRequest()
     private var rows: [CompactRow] = []
+    private var safeID: [UInt8] = []
 
     /// A processor for rows of `columns`.
     public init(columns: BatchColumns, outputs: RowOutputs) {
@@ -62,15 +68,31 @@ public struct RowProcessor {
     /// lines). Returns nil when the row was computed, else its error, which is already in
     /// the summary (a `status=error` line) or the JSON lines.
     public mutating func process(_ row: RowCells, line: Int, into out: RowBuffers) -> KernelError? {
-        let id = columns.id(of: row)
+        let given = columns.id(of: row)
+        guard outputs.excelSafe, CSVWriter.startsFormula(given.first) else {
+            return process(row, id: given, csvID: given, line: line, into: out)
+        }
+        // The CSV outputs get the id with a leading ', the JSON lines the id as given.
+        var safe = safeID
+        safeID = []
+        safe.removeAll(keepingCapacity: true)
+        safe.append(UInt8(ascii: "'"))
+        safe.append(contentsOf: given)
+        defer { safeID = safe }
+        return safe.withUnsafeBufferPointer { csvID in process(row, id: given, csvID: csvID, line: line, into: out) }
+    }
+
+    /// `process` with the id for the JSON lines (`id`) and for the CSV outputs (`csvID`).
+    private mutating func process(_ row: RowCells, id: UnsafeBufferPointer<UInt8>, csvID: UnsafeBufferPointer<UInt8>,
+                                  line: Int, into out: RowBuffers) -> KernelError? {
         do {
             try columns.read(row, into: &request)
         } catch {
-            failed(id: id, line: line, error, into: out)
+            failed(id: outputs.jsonl ? id : csvID, line: line, error, into: out)
             return error
         }
         if !outputs.jsonl && !request.isPlan && request.payments == nil && request.loan != nil
-            && loanLines(id: id, into: out) {
+            && loanLines(id: csvID, into: out) {
             return nil
         }
         switch BatchResult.compute(request, ledger: outputs.ledger) {
@@ -80,17 +102,17 @@ public struct RowProcessor {
                 JsonlFormatter.appendResult(id: String(decoding: id, as: UTF8.self), line: line, result, to: &text)
                 out.primary.append(text)
             } else {
-                if outputs.schedule { BatchFormatter.appendSchedule(id: id, result.schedule, to: out.primary) }
-                if outputs.summary { BatchFormatter.appendSummary(id: id, result, to: out.summary) }
+                if outputs.schedule { BatchFormatter.appendSchedule(id: csvID, result.schedule, to: out.primary) }
+                if outputs.summary { BatchFormatter.appendSummary(id: csvID, result, to: out.summary) }
             }
             if outputs.ledger, let replay = result.replay {
                 var text: [UInt8] = []
-                LedgerFormat.append(id: String(decoding: id, as: UTF8.self), replay.events, to: &text)
+                LedgerFormat.append(id: String(decoding: csvID, as: UTF8.self), replay.events, to: &text)
                 out.ledger.append(text)
             }
             return nil
         case .failure(let error):
-            failed(id: id, line: line, error, into: out)
+            failed(id: outputs.jsonl ? id : csvID, line: line, error, into: out)
             return error
         }
     }
@@ -123,14 +145,15 @@ public struct RowProcessor {
         }
     }
 
-    /// The line of a failed row: `status=error` in the summary, or an error JSON line.
+    /// The line of a failed row: `status=error` in the summary, or an error JSON line (with
+    /// `excelSafe`, the summary's message goes through `CSVWriter.formulaSafe`).
     private func failed(id: UnsafeBufferPointer<UInt8>, line: Int, _ error: KernelError, into out: RowBuffers) {
         var text: [UInt8] = []
         if outputs.jsonl {
             JsonlFormatter.appendError(id: String(decoding: id, as: UTF8.self), line: line, error, to: &text)
             out.primary.append(text)
         } else if outputs.summary {
-            BatchFormatter.appendError(id: String(decoding: id, as: UTF8.self), error, to: &text)
+            BatchFormatter.appendError(id: String(decoding: id, as: UTF8.self), error, excelSafe: outputs.excelSafe, to: &text)
             out.summary.append(text)
         }
     }

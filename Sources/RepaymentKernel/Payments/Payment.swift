@@ -106,7 +106,7 @@ public struct PaymentHistory: Sendable, Hashable {
             while end != u.count && u[end] != semicolon { end += 1 }
             n += 1
             func bad(_ problem: String) -> KernelError {
-                KernelError(field: field, "item \(n): \"\(CellExcerpt.of(text(i, end).split(separator: " ").joined(separator: " ")))\": \(problem)")
+                KernelError(field: field, "item \(n): \(KernelError.quoted(text(i, end).split(separator: " ").joined(separator: " "), quote: "\"")): \(problem)")
             }
             // Up to three space-separated words: DATE AMOUNT [prepay].
             var words: ((Int, Int), (Int, Int), (Int, Int)) = ((0, 0), (0, 0), (0, 0))
@@ -145,7 +145,7 @@ public struct PaymentHistory: Sendable, Hashable {
             }
             guard amount.units.signum > 0 else { throw bad("the amount must be more than 0") }
             if count == 3 && !u[words.2.0..<words.2.1].elementsEqual("prepay".utf8) {
-                throw bad("unknown word '\(CellExcerpt.of(text(words.2.0, words.2.1)))' (expected prepay)")
+                throw bad("unknown word \(KernelError.quoted(text(words.2.0, words.2.1))) (expected prepay)")
             }
             if let last = items.last, date < last.date {
                 throw bad("dated before item \(n - 1) (\(last.date)); dates must not go backwards")
@@ -159,24 +159,4 @@ public struct PaymentHistory: Sendable, Hashable {
 
     /// Whether the history has no items.
     public var isEmpty: Bool { items.isEmpty }
-}
-
-/// A short, printable excerpt of an input value for an error message: at most
-/// 40 characters, control characters shown as `\xNN`, and the full length
-/// in bytes when it was cut.
-enum CellExcerpt {
-    static func of(_ text: some StringProtocol) -> String {
-        var out = ""
-        var count = 0
-        for s in text.unicodeScalars {
-            if count == 40 { return out + "… (\(text.utf8.count) bytes)" }
-            if s.value < 0x20 || s.value == 0x7F {
-                out += "\\x" + (s.value < 16 ? "0" : "") + String(s.value, radix: 16, uppercase: true)
-            } else {
-                out.unicodeScalars.append(s)
-            }
-            count += 1
-        }
-        return out
-    }
 }

@@ -24,9 +24,9 @@ public struct BatchColumns: Sendable {
             guard !name.isEmpty else { throw KernelError(.unusableFile, field: "header", "column \(i + 1) has an empty name") }
             guard let c = Column(name: name) else {
                 let hint = BatchColumns.suggestion(for: name).map { " (did you mean '\($0)'?)" } ?? ""
-                throw KernelError(.unusableFile, field: "header", "unknown column '\(name)'\(hint); known columns: \(Column.names.joined(separator: ", "))")
+                throw KernelError(.unusableFile, field: "header", "unknown column \(KernelError.quoted(name))\(hint); known columns: \(Column.names.joined(separator: ", "))")
             }
-            guard !columns.contains(c) else { throw KernelError(.unusableFile, field: "header", "duplicate column '\(name)'") }
+            guard !columns.contains(c) else { throw KernelError(.unusableFile, field: "header", "duplicate column \(KernelError.quoted(name))") }
             columns.append(c)
         }
         guard columns.contains(.id) else { throw KernelError(.unusableFile, field: "header", "no 'id' column") }

@@ -25,11 +25,11 @@ struct RequestParser {
         let s = String(decoding: b, as: UTF8.self), name = column.name
         if CellParser.wholeNumber(s) == nil, !(s.hasPrefix("-") && CellParser.wholeNumber(String(s.dropFirst())) != nil) {
             if !s.isEmpty, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-                throw KernelError(.outOfRange, field: name, "too large (at most 15 digits): '\(CellExcerpt.of(s))'")
+                throw KernelError(.outOfRange, field: name, "too large (at most 15 digits): \(KernelError.quoted(s))")
             }
-            throw KernelError(field: name, "not a whole number: '\(CellExcerpt.of(s))'")
+            throw KernelError(field: name, "not a whole number: \(KernelError.quoted(s))")
         }
-        throw KernelError(field: name, "must be at least \(min): '\(CellExcerpt.of(s))'")
+        throw KernelError(field: name, "must be at least \(min): \(KernelError.quoted(s))")
     }
 
     func rate(_ column: Column) throws(KernelError) -> Rate? {
@@ -62,7 +62,7 @@ struct RequestParser {
         let name = column.name
         if s.hasSuffix("%") {
             let r = try Rate(parsing: s, field: name)
-            guard !r.exceedsOne else { throw KernelError(field: name, "more than 100%: '\(s)'") }
+            guard !r.exceedsOne else { throw KernelError(field: name, "more than 100%: \(KernelError.quoted(s))") }
             return .percent(r)
         }
         return .amount(try Money(parsing: s, scale: scale, field: name))
@@ -72,7 +72,7 @@ struct RequestParser {
     func read(into request: inout BatchRequest) throws(KernelError) {
         // Settings shared by loans and plans.
         let scale = try whole(.scale, min: 0) ?? 2
-        guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: '\(text(.scale)!)'") }
+        guard scale <= 6 else { throw KernelError(field: "scale", "must be at most 6: \(KernelError.quoted(text(.scale)!))") }
         let rounding = try keyword(.rounding, RoundingMode.self) ?? .halfUp
         let basis = try keyword(.basis, DayCountBasis.self) ?? .monthly
         guard let asOf = try date(.asOf) else {
@@ -235,7 +235,7 @@ public enum CellParser {
         switch s {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default: throw KernelError(field: field, "not a boolean: '\(s)' (expected true/false, yes/no, on/off or 1/0)")
+        default: throw KernelError(field: field, "not a boolean: \(KernelError.quoted(s)) (expected true/false, yes/no, on/off or 1/0)")
         }
     }
 }

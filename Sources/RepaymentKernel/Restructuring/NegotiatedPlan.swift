@@ -163,11 +163,11 @@ public struct NegotiatedPlan: Sendable, Hashable {
             switch w {
             case .none: return .small(0)
             case .percent(let pct):
-                guard !pct.exceedsOne else { throw KernelError(field: field, "more than 100%: '\(pct.percentText)'") }
+                guard !pct.exceedsOne else { throw KernelError(field: field, "more than 100%: \(KernelError.quoted(pct.percentText))") }
                 return (component * pct.numerator).divided(by: pct.denominator, rounding: mode) ?? .small(0)
             case .amount(let m):
-                guard m.units.signum >= 0 else { throw KernelError(field: field, "must not be negative: '\(m)'") }
-                guard m.scale <= scale else { throw KernelError(field: field, "more than \(scale) decimals: '\(m)'") }
+                guard m.units.signum >= 0 else { throw KernelError(field: field, "must not be negative: \(KernelError.quoted(m.description))") }
+                guard m.scale <= scale else { throw KernelError(field: field, "more than \(scale) decimals: \(KernelError.quoted(m.description))") }
                 let units = m.units * .powerOfTen(scale - m.scale)
                 guard WideInteger.compare(units, component) <= 0 else {
                     throw KernelError(field: field, "waives \(m) but the component is only \(Money(units: component, scale: scale))")
@@ -196,8 +196,8 @@ public struct NegotiatedPlan: Sendable, Hashable {
         var rows: [ScheduleRow] = []
         var down = WideInteger.small(0)
         if let dp = terms.downPayment {
-            guard dp.units.signum >= 0 else { throw KernelError(field: "down_payment", "must not be negative: '\(dp)'") }
-            guard dp.scale <= scale else { throw KernelError(field: "down_payment", "more than \(scale) decimals: '\(dp)'") }
+            guard dp.units.signum >= 0 else { throw KernelError(field: "down_payment", "must not be negative: \(KernelError.quoted(dp.description))") }
+            guard dp.scale <= scale else { throw KernelError(field: "down_payment", "more than \(scale) decimals: \(KernelError.quoted(dp.description))") }
             down = dp.units * .powerOfTen(scale - dp.scale)
             let debt = principal + carried
             guard WideInteger.compare(down, debt) <= 0 else {

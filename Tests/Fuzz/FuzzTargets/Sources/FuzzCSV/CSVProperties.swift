@@ -1,6 +1,10 @@
-// CSVReader on arbitrary bytes:
+// CSVReader on arbitrary bytes, strict (the default: input that is not UTF-8 is
+// an error) and lenient (`requiresUTF8` false: read as U+FFFD):
 // - reading from memory and from a pipe in small chunks gives the same records
-//   (or the same error, line and message): chunk boundaries never matter;
+//   (or the same error, line and message): chunk boundaries never matter. Text
+//   that is not UTF-8 is the one difference: in memory it is found before the
+//   first record, from a pipe when its chunk is read, so the pipe may first give
+//   the records before it (the lenient reader's first records);
 // - re-serialising the records with CSVWriter and reading them again gives the
 //   same records.
 
@@ -45,7 +49,17 @@ enum CSVProperties {
     }
 
     static func check(_ bytes: [UInt8]) {
-        let (records, error) = read(CSVReader(bytes: bytes))
+        let lenient = check(bytes, strict: false)
+        check(bytes, strict: true, lenient: lenient)
+    }
+
+    /// The properties for one mode; returns what was read from memory.
+    @discardableResult
+    static func check(_ bytes: [UInt8], strict: Bool,
+                      lenient: ([[String]], CSVSyntaxError?) = ([], nil)) -> ([[String]], CSVSyntaxError?) {
+        let memory = CSVReader(bytes: bytes)
+        memory.requiresUTF8 = strict
+        let (records, error) = read(memory)
 
         // The same bytes through a pipe, read in chunks of 1 to 16 bytes.
         if bytes.count < 60_000 {
@@ -61,16 +75,30 @@ enum CSVProperties {
             }
             close(fds[1])
             let chunk = 1 + Int(bytes.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF } % 16)
-            let (streamed, streamError) = read(CSVReader(fileDescriptor: fds[0], chunkSize: chunk))
+            let pipeReader = CSVReader(fileDescriptor: fds[0], chunkSize: chunk)
+            pipeReader.requiresUTF8 = strict
+            let (streamed, streamError) = read(pipeReader)
             close(fds[0])
-            require(streamed == records, "chunk \(chunk): \(streamed.count) records streamed, \(records.count) in memory")
-            require(streamError?.line == error?.line && streamError?.message == error?.message,
-                    "chunk \(chunk): error \(String(describing: streamError)) streamed, \(String(describing: error)) in memory")
+            if strict && error?.message.hasPrefix("not UTF-8 text") == true {
+                require(records.isEmpty, "in memory, records before text that is not UTF-8")
+                require(streamed.count <= lenient.0.count && Array(lenient.0.prefix(streamed.count)) == streamed,
+                        "chunk \(chunk): the records streamed before text that is not UTF-8 are not the lenient reader's")
+                // From the pipe, a syntax error before the text that is not UTF-8 comes first:
+                // then it is the lenient reader's error.
+                let first = streamError?.message.hasPrefix("not UTF-8 text") == true ? error : lenient.1
+                require(streamError != nil && streamError?.line == first?.line && streamError?.message == first?.message,
+                        "chunk \(chunk): error \(String(describing: streamError)) streamed, \(String(describing: first)) expected")
+            } else {
+                require(streamed == records, "chunk \(chunk): \(streamed.count) records streamed, \(records.count) in memory")
+                require(streamError?.line == error?.line && streamError?.message == error?.message,
+                        "chunk \(chunk): error \(String(describing: streamError)) streamed, \(String(describing: error)) in memory")
+            }
         }
 
         // Written back, the records read as themselves.
         let (again, againError) = read(CSVReader(bytes: write(records)))
         require(againError == nil, "re-serialised records do not parse: \(String(describing: againError))")
         require(again == records, "re-serialised records differ: \(again.count) vs \(records.count)")
+        return (records, error)
     }
 }
