@@ -36,8 +36,13 @@ enum CSVProperties {
             for (i, f) in fields.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if n == 0 && i == 0 && f.utf8.starts(with: [0xEF, 0xBB, 0xBF]) {
+                    // Quoted with its quotes doubled (the first run of this writer forgot to
+                    // double them: a field BOM + '"' came back unterminated; the reader was right).
                     out.append(UInt8(ascii: "\""))
-                    out.append(contentsOf: f.utf8)
+                    for b in f.utf8 {
+                        out.append(b)
+                        if b == UInt8(ascii: "\"") { out.append(b) }
+                    }
                     out.append(UInt8(ascii: "\""))
                 } else {
                     CSVWriter.appendField(f, to: &out)
