@@ -26,3 +26,6 @@ bash Tests/spark.sh
 
 echo "== Swift example (examples/swift, a package depending on the kernel by path)"
 bash Tests/swift-example.sh
+
+echo "== DocC (the public API documented, no warnings)"
+bash Tests/docs.sh
