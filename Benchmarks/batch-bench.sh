@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# `repay batch` against ref_batch, the tight C program of Benchmarks/ref/ (issue 10: the goal
+# `repay batch` against ref_batch, the tight C program of ../shared/bench/ (issue 10: the goal
 # is at least 0.8 of its speed per core). Not a timed test; takes a few minutes.
 #
 #   bash Benchmarks/batch-bench.sh
 #
 # 1. Builds repay (release) unless REPAY points at a binary, and ref_batch with
 #    `gcc -O2 ... -lgmp -lpthread` into WORK.
-# 2. Generates the inputs with Benchmarks/ref/gen_loans.py (seed 11): ROWS12 12-month
+# 2. Generates the inputs with ../shared/bench/gen_loans.py (seed 11): ROWS12 12-month
 #    annuities (default 1,000,000) and ROWS360 360-month annuities (default 100,000).
 # 3. For each input, RUNS rounds (default 3), the programs alternating within a round:
 #      ref_batch -q -o /dev/null                                     one core (taskset -c CPU)
@@ -22,7 +22,7 @@
 #    figure when other work competes for the core; both are printed.
 # 4. With PANDAS=1, then runs Benchmarks/pandas-bench.sh (pandas + numpy-financial, peak RSS).
 #
-# Environment: REPAY, SCRATCH (swift build --scratch-path, default .build), WORK (default
+# Environment: REPAY, SCRATCH (default .build), REF_DIR (default ../shared/bench; Benchmarks/common.sh), WORK (default
 # /tmp/repay-bench), ROWS12, ROWS360, RUNS, CPU (default 0), PANDAS.
 # Byte-for-byte comparison with ref_batch's output: Benchmarks/compare-ref.sh.
 set -euo pipefail
@@ -33,15 +33,7 @@ ROWS360=${ROWS360:-100000}
 RUNS=${RUNS:-3}
 CPU=${CPU:-0}
 WORK=${WORK:-/tmp/repay-bench}
-SCRATCH=${SCRATCH:-.build}
-REF_DIR=Benchmarks/ref
-
-if [ -z "${REPAY:-}" ]; then
-  echo "== swift build -c release --scratch-path $SCRATCH" >&2
-  swift build -c release --scratch-path "$SCRATCH" >&2
-  REPAY=$SCRATCH/release/repay
-fi
-[ -x "$REPAY" ] || { echo "no repay binary at $REPAY" >&2; exit 2; }
+source Benchmarks/common.sh
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "needs taskset (util-linux)" >&2; exit 2; }
 mkdir -p "$WORK"

@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Byte-for-byte check of `repay batch --schedule` against ref_batch (Benchmarks/ref/), the
+# Byte-for-byte check of `repay batch --schedule` against ref_batch (../shared/bench/), the
 # C reference of issue 10, on large generated inputs. Not part of the default test suite
 # (it takes a minute or two and writes about 1 GB to WORK).
 #
 #   bash Benchmarks/compare-ref.sh
 #
-# Inputs from Benchmarks/ref/gen_loans.py: ROWS (default 1,000,000) 12-month and mixed-term
+# Inputs from ../shared/bench/gen_loans.py: ROWS (default 1,000,000) 12-month and mixed-term
 # (12/36/360) annuities with seed SEED (default 11), plus ROWS_BAD (default 100,000) rows
 # with --bad 1000 malformed rows (the schedule of the good rows must still match; both
 # programs exit 1). Every schedule is compared with cmp at --jobs 1 and --jobs 2.
 #
-# Environment: REPAY, SCRATCH, WORK (default /tmp/repay-compare), ROWS, ROWS_BAD, SEED.
+# Environment: REPAY, SCRATCH, REF_DIR (Benchmarks/common.sh), WORK (default /tmp/repay-compare), ROWS, ROWS_BAD, SEED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +18,7 @@ ROWS=${ROWS:-1000000}
 ROWS_BAD=${ROWS_BAD:-100000}
 SEED=${SEED:-11}
 WORK=${WORK:-/tmp/repay-compare}
-SCRATCH=${SCRATCH:-.build}
-REF_DIR=Benchmarks/ref
-
-if [ -z "${REPAY:-}" ]; then
-  swift build -c release --scratch-path "$SCRATCH" >&2
-  REPAY=$SCRATCH/release/repay
-fi
+source Benchmarks/common.sh
 mkdir -p "$WORK"
 REF=$WORK/ref_batch
 gcc -O2 -o "$REF" "$REF_DIR/ref_batch.c" -lgmp -lpthread

@@ -32,14 +32,7 @@ PY_LOANS_360=${PY_LOANS_360:-20000}
 RSS_ROWS=${RSS_ROWS:-10000000}
 JOBS=${JOBS:-"1 2"}
 WORK=${WORK:-/tmp/repay-bench}
-SCRATCH=${SCRATCH:-.build}
-
-if [ -z "${REPAY:-}" ]; then
-  echo "== swift build -c release --scratch-path $SCRATCH" >&2
-  swift build -c release --scratch-path "$SCRATCH" >&2
-  REPAY=$SCRATCH/release/repay
-fi
-[ -x "$REPAY" ] || { echo "no repay binary at $REPAY" >&2; exit 2; }
+source Benchmarks/common.sh
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 if ! python3 -c "import pandas, numpy_financial" 2>/dev/null; then
   echo "== pip install pandas numpy-financial" >&2

@@ -1,4 +1,4 @@
-// See include/ckernelloop.h. The arithmetic is ref_batch.c's (Benchmarks/ref/):
+// See include/ckernelloop.h. The arithmetic is ref_batch.c's (../shared/bench/):
 //   A = round_half_up(P*i / (1-(1+i)^-n)), i = rate/12 = a/b, computed as
 //       floor((2*P*a*c^n + D) / (2*D)), c = a+b, D = b*(c^n - b^n)            (GMP mpz)
 //   interest_k = round_half_up(B_{k-1} * rate / 12): with the SPEC §2 month-end rule every

@@ -1,6 +1,6 @@
 // The kernel's job as a tight C loop, for the KernelBenchmarks suite (BENCHMARKS=1): the
 // exact schedule of an annuity (SPEC §3: basis monthly, rounding half-up), computed the way
-// Benchmarks/ref/ref_batch.c computes it, into an array of rows instead of CSV text. The
+// ../shared/bench/ref_batch.c computes it, into an array of rows instead of CSV text. The
 // Swift benchmarks run it beside `LoanTerms.schedule()` so that the ratio comes from one run.
 #ifndef CKERNELLOOP_H
 #define CKERNELLOOP_H

@@ -2,7 +2,7 @@
 /// CSV writers.
 ///
 /// Numbers are converted 8 digits at a time in one 64-bit word (the SWAR
-/// conversion of D. Lemire and P. Khuong, as `Benchmarks/ref/ref_batch.c`
+/// conversion of D. Lemire and P. Khuong, as `../shared/bench/ref_batch.c`
 /// does) and stored with whole-word writes, so a write may touch up to
 /// `slack` bytes past the last byte it keeps. Callers reserve the room of
 /// what they write (see `maxAmountBytes`) plus `slack`.
