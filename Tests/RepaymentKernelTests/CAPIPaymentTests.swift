@@ -3,7 +3,7 @@ import CRepayKernel
 @testable import RepaymentKernel
 @testable import RepayKernelC
 
-/// Payments through the C API (SPEC §9): `BatchColumns.requestWithReplay(from:)`, which keeps a plan
+/// Payments through the C API (SPEC §9): `BatchResult.compute(_:ledger: true)`, which keeps a plan
 /// row's replay for its ledger, the JSON `payments` array, and the ledger getters.
 @Suite("CAPI: payments, days past due and the ledger")
 struct CAPIPaymentTests {
@@ -14,30 +14,36 @@ struct CAPIPaymentTests {
 
     let loan = ["id": "x", "principal": "10000", "rate": "8%", "term": "10", "start": "2024-03-15"]
 
-    @Test("requestWithReplay: the same request as request(from:), plus the replay of a plan row with payments")
-    func requestWithReplay() throws {
+    @Test("compute(ledger: true): the result of compute(), plus the replay of a plan row with payments")
+    func resultWithReplay() throws {
         let columns = try BatchColumns(header: Self.header)
         let late = row(loan.merging(["as_of": "2024-04-25", "payments": "2024-04-15 518.52; 2024-04-20 519.37",
                                      "grace_days": "4"]) { $1 })
-        let (request, replay) = try columns.requestWithReplay(from: late)
-        let plain = try columns.request(from: late)
-        #expect(request == plain)
-        let r = try #require(replay)
+        let request = try columns.request(from: late)
+        let withLedger = try BatchResult.compute(request, ledger: true).get()
+        let plain = try BatchResult.compute(request).get()
+        #expect(plain.replay == nil)
+        let r = try #require(withLedger.replay)
         guard let terms = try request.planTerms() else { Issue.record("expected a plan"); return }
         #expect(r.arrears == terms.arrears && r.events.last?.kind == .asOf)
         #expect(r.events.map(\.kind) == [.due, .payment, .penalty, .payment, .asOf])
+        var same = withLedger
+        same.replay = nil
+        #expect(same == plain)
         // every other row: no replay
         for cells in [loan, loan.merging(["payments": "2024-06-01 3000 prepay"]) { $1 },
                       loan.merging(["as_of": "2024-06-20", "paid_through": "1"]) { $1 },
                       ["id": "d", "as_of": "2024-06-20", "overdue_principal": "100"]] {
-            let (req, rep) = try columns.requestWithReplay(from: row(cells))
-            let plain = try columns.request(from: row(cells))
-            #expect(rep == nil && req == plain)
+            let req = try columns.request(from: row(cells))
+            #expect(try BatchResult.compute(req, ledger: true).get() == BatchResult.compute(req).get())
+            #expect(try BatchResult.compute(req, ledger: true).get().replay == nil)
         }
-        // the same errors, naming the item
+        // the same errors, naming the item: request(from:) only parses; the replay that finds
+        // the late item runs when the row is computed, with or without the ledger.
         let bad = row(loan.merging(["as_of": "2024-04-25", "payments": "2024-04-15 5; 2024-04-26 5"]) { $1 })
-        expectError(field: "payments", ["payments: item 2: ", "after as_of"]) { _ = try columns.requestWithReplay(from: bad) }
-        // request(from:) only parses; the replay that finds the late item runs when the row is computed.
+        expectError(field: "payments", ["payments: item 2: ", "after as_of"]) {
+            _ = try BatchResult.compute(columns.request(from: bad), ledger: true).get()
+        }
         expectError(field: "payments", ["payments: item 2: ", "after as_of"]) { _ = try BatchResult(columns.request(from: bad)) }
     }
 

@@ -83,16 +83,6 @@ public struct BatchColumns: Sendable {
         return request
     }
 
-    /// Parses one data row as ``request(from:)`` does and, for a plan row whose
-    /// arrears come from `payments` (SPEC §9.2), also returns the replay that
-    /// gives them, with its ledger recorded (`PaymentReplay.events`) and its
-    /// days past due; `replay` is nil for every other row. The C API uses this
-    /// to expose the ledger.
-    public func requestWithReplay(from fields: [String]) throws(KernelError) -> (request: BatchRequest, replay: PaymentReplay?) {
-        let request = try self.request(from: fields)
-        return (request, try request.replay())
-    }
-
     /// Parses the row's cells into `request` (every part of it is set): the batch path, with
     /// no `String` per cell and no copy of the request.
     public func read(_ row: RowCells, into request: inout BatchRequest) throws(KernelError) {
