@@ -119,7 +119,7 @@ final class RequestBox {
             // Cannot be a column name, not even a typo of one; the "did you mean" search is
             // linear in the key's length, so a huge key is refused before it.
             throw RequestFailure(status: RK_INVALID, field: "key",
-                                 message: "key: unknown column '\(key.prefix(40))...' (\(key.utf8.count) bytes; no column name is longer than \(RequestBox.longestKey))")
+                                 message: "key: unknown column \(KernelError.quoted(key)) (no column name is longer than \(RequestBox.longestKey) bytes)")
         }
         guard let column = Column(name: key) else {
             // The header check of the CSV contract gives the message: the same "did you mean" hint.

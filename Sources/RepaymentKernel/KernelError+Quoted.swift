@@ -9,7 +9,7 @@ extension KernelError {
     /// out exactly as `'\(value)'`, so messages stay as they were for ordinary input, while a
     /// 10 MB cell or raw NUL bytes never reach a terminal or a summary file whole.
     /// `quote` is the quotation mark (`"` where a message quotes a payment item).
-    static func quoted<S: StringProtocol>(_ value: S, quote: Character = "'") -> String {
+    package static func quoted<S: StringProtocol>(_ value: S, quote: Character = "'") -> String {
         var out = String(quote)
         var count = 0
         var cut = false

@@ -47,6 +47,19 @@ struct CAPIPaymentTests {
         expectError(field: "payments", ["payments: item 2: ", "after as_of"]) { _ = try BatchResult(columns.request(from: bad)) }
     }
 
+    @Test("A key too long to be a column is quoted short and escaped (a JSON key reaches the request this way)")
+    func longKeyQuoted() {
+        let key = "\u{1B}[31m" + String(repeating: "k", count: 100)
+        do {
+            try RequestBox().set(key: key, value: "1")
+            Issue.record("a 105-byte key was accepted")
+        } catch {
+            #expect(error.status == RK_INVALID && error.field == "key")
+            #expect(error.message.hasPrefix("key: unknown column '\\x1B[31m"))
+            #expect(error.message.contains("…' (105 bytes)") && !error.message.contains("\u{1B}"))
+        }
+    }
+
     @Test("A JSON payments array becomes one item per element; what text cannot carry is refused by number")
     func jsonPaymentsCell() throws {
         func cell(_ json: String) throws(RequestFailure) -> String {
